@@ -1,0 +1,36 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "ciport",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "ciport", targets: ["ciport"]),
+        .library(name: "CIPortCore", targets: ["CIPortCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // Pure translation core: no files, network, processes or databases.
+        .target(
+            name: "CIPortCore",
+            dependencies: [.product(name: "Yams", package: "Yams")],
+            resources: [.copy("Catalog/actions.json")]
+        ),
+        // Commands, file I/O and reports; the executable only calls into this.
+        .target(
+            name: "CIPortCLI",
+            dependencies: [
+                "CIPortCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "ciport", dependencies: ["CIPortCLI"]),
+        .executableTarget(name: "ciport-bench", dependencies: ["CIPortCore", .product(name: "Yams", package: "Yams")], path: "Benchmarks/ciport-bench"),
+        .testTarget(name: "CIPortCoreTests", dependencies: ["CIPortCore"], exclude: ["Snapshots", "Fixtures"]),
+        .testTarget(name: "CIPortCLITests", dependencies: ["CIPortCLI", "CIPortCore"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

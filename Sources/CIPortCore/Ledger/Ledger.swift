@@ -1,0 +1,112 @@
+import Foundation
+
+/// How faithfully one source construct made it into the output.
+public enum Fidelity: String, Sendable, Codable, CaseIterable, Comparable {
+    /// Same meaning on the target platform.
+    case translated
+    /// Close, with a difference a person should know about (noted in the output).
+    case approximated
+    /// Written, but only a person can tell whether it is right (a `# ciport:` comment marks it).
+    case needsReview = "needs-review"
+    /// Has no counterpart on the target; not in the output.
+    case lost
+
+    var rank: Int {
+        switch self {
+        case .translated: 0
+        case .approximated: 1
+        case .needsReview: 2
+        case .lost: 3
+        }
+    }
+
+    public static func < (a: Fidelity, b: Fidelity) -> Bool { a.rank < b.rank }
+}
+
+/// One source construct and what became of it.
+public struct LedgerEntry: Sendable, Codable, Equatable {
+    /// Where it is in the source, as a dotted path (`jobs.build.steps[2].uses`).
+    public var construct: String
+    public var pos: SourcePos
+    public var status: Fidelity
+    /// Why it is not simply translated (empty when it is).
+    public var note: String
+    /// Where it went in the output (a dotted path), when it went somewhere.
+    public var target: String?
+
+    public init(construct: String, pos: SourcePos, status: Fidelity, note: String = "", target: String? = nil) {
+        self.construct = construct
+        self.pos = pos
+        self.status = status
+        self.note = note
+        self.target = target
+    }
+}
+
+/// The fidelity ledger: every construct read from the source, with its fate.
+///
+/// Readers record each construct as they consume it; translation and writing downgrade entries
+/// (by construct path) when they approximate, flag or drop them. A construct's final status is the
+/// worst it was given; notes accumulate.
+public struct Ledger: Sendable, Codable, Equatable {
+    public private(set) var entries: [LedgerEntry] = []
+    private var index: [String: Int] = [:]
+
+    public init() {}
+
+    /// Records a construct (or makes an existing record worse).
+    public mutating func record(_ construct: String, at pos: SourcePos, _ status: Fidelity = .translated,
+                                note: String = "", target: String? = nil) {
+        if let i = index[construct] {
+            var e = entries[i]
+            if status > e.status { e.status = status }
+            if !note.isEmpty, !e.note.contains(note) { e.note = e.note.isEmpty ? note : e.note + "; " + note }
+            if let target, e.target == nil { e.target = target }
+            entries[i] = e
+        } else {
+            index[construct] = entries.count
+            entries.append(LedgerEntry(construct: construct, pos: pos, status: status, note: note, target: target))
+        }
+    }
+
+    /// Sets where a construct went in the output.
+    public mutating func setTarget(_ construct: String, _ target: String) {
+        if let i = index[construct] { entries[i].target = target }
+    }
+
+    public func entry(_ construct: String) -> LedgerEntry? {
+        index[construct].map { entries[$0] }
+    }
+
+    public mutating func merge(_ other: Ledger) {
+        for e in other.entries { record(e.construct, at: e.pos, e.status, note: e.note, target: e.target) }
+    }
+
+    public var summary: Summary {
+        var s = Summary()
+        for e in entries { s.counts[e.status, default: 0] += 1 }
+        return s
+    }
+
+    /// Counts per fidelity class.
+    public struct Summary: Sendable, Codable, Equatable, CustomStringConvertible {
+        public var counts: [Fidelity: Int] = [:]
+
+        public init() {}
+
+        public var total: Int { counts.values.reduce(0, +) }
+        public func count(_ f: Fidelity) -> Int { counts[f] ?? 0 }
+        public func percent(_ f: Fidelity) -> Double { total == 0 ? 100 : Double(count(f)) * 100 / Double(total) }
+
+        public static func + (a: Summary, b: Summary) -> Summary {
+            var s = a
+            for (k, v) in b.counts { s.counts[k, default: 0] += v }
+            return s
+        }
+
+        public var description: String {
+            let parts = Fidelity.allCases.map { "\(count($0)) \($0.rawValue)" }.joined(separator: ", ")
+            return "\(total) constructs: \(parts) (\(String(format: "%.1f", percent(.translated)))% translated)"
+        }
+    }
+}

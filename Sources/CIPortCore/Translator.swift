@@ -1,0 +1,87 @@
+/// The result of converting one file.
+public struct Conversion: Sendable {
+    public var source: Platform
+    public var target: Platform
+    /// The translated file's text, already validated.
+    public var output: String
+    public var ledger: Ledger
+    /// The source read into the model.
+    public var pipeline: Pipeline
+}
+
+/// Entry point of the core: source text in, validated target text and a ledger out.
+public enum Translator {
+    /// Says which platform a parsed file is written for, or nil when it is neither.
+    public static func detect(_ root: YMapping) -> Platform? {
+        let keys = Set(root.keys)
+        if keys.contains("jobs"), keys.contains("on") || keys.contains("true") || keys.contains("runs") == false && keys.contains("name") {
+            if root["jobs"]?.mapping != nil { return .github }
+        }
+        if keys.contains("runs"), keys.contains("name") || keys.contains("description") { return nil }
+        let gitlabTop: Set<String> = ["stages", "include", "workflow", "default", "variables", "image", "services",
+                                      "before_script", "after_script", "cache", "spec"]
+        if !keys.isDisjoint(with: gitlabTop) { return .gitlab }
+        for p in root.pairs {
+            if let m = p.value.mapping, m["script"] != nil || m["extends"] != nil || m["trigger"] != nil
+                || m["stage"] != nil || m["run"] != nil {
+                return .gitlab
+            }
+        }
+        return nil
+    }
+
+    /// Parses `text` (named `file` in messages) into the model, recording every construct in `ledger`.
+    public static func read(_ text: String, file: String, from platform: Platform? = nil,
+                            options: ConvertOptions = ConvertOptions(),
+                            ledger: inout Ledger) throws(InputError) -> Pipeline {
+        guard let root = try YAMLLoader.load(text, file: file, limits: options.limits) else {
+            throw InputError(SourcePos(file: file, line: 1, column: 1), "empty file: not a GitHub workflow or GitLab CI file")
+        }
+        guard let map = root.mapping else {
+            throw InputError(root.pos, "top level is \(root.kindName); a GitHub workflow or GitLab CI file is a mapping")
+        }
+        guard let source = platform ?? detect(map) else {
+            throw InputError(root.pos, "not a GitHub workflow (no 'on:' and 'jobs:') nor a GitLab CI file (no jobs with 'script:')")
+        }
+        switch source {
+        case .github: return try GitHubReader.read(map, file: file, options: options, ledger: &ledger)
+        case .gitlab: return try GitLabReader.read(map, file: file, options: options, ledger: &ledger)
+        }
+    }
+
+    /// Writes a model for `target` and returns the YAML text (not yet validated).
+    public static func write(_ pipeline: Pipeline, to target: Platform, options: ConvertOptions = ConvertOptions(),
+                             ledger: inout Ledger) -> String {
+        let out: YOut
+        switch target {
+        case .gitlab: out = GitLabWriter.write(pipeline, options: options, ledger: &ledger)
+        case .github: out = GitHubWriter.write(pipeline, options: options, ledger: &ledger)
+        }
+        let s = ledger.summary
+        var header = ["Converted from \(pipeline.dialect) (\(pipeline.pos.file)) by ciport."]
+        if s.count(.lost) + s.count(.needsReview) + s.count(.approximated) > 0 {
+            header.append("Fidelity: \(s). Lines marked '# ciport:' need a person's eye.")
+        }
+        return YAMLWriter.write(out, header: header)
+    }
+
+    /// Converts `text` to `target` (the other platform when nil), validating the output.
+    public static func convert(_ text: String, file: String, from: Platform? = nil, to target: Platform? = nil,
+                               options: ConvertOptions = ConvertOptions()) throws(InputError) -> Conversion {
+        var ledger = Ledger()
+        let pipeline = try read(text, file: file, from: from, options: options, ledger: &ledger)
+        let dest = target ?? pipeline.dialect.other
+        let output = write(pipeline, to: dest, options: options, ledger: &ledger)
+        let outName = dest == .gitlab ? ".gitlab-ci.yml" : "workflow.yml"
+        guard let reparsed = try? YAMLLoader.load(output, file: outName) else {
+            throw InputError(SourcePos(file: file, line: 1, column: 1),
+                             "internal error: ciport wrote YAML it cannot read back; please report this file")
+        }
+        let problems = Validator.validate(reparsed, platform: dest).filter { $0.severity == .error }
+        if let first = problems.first {
+            throw InputError(SourcePos(file: file, line: 1, column: 1),
+                             "internal error: the translation fails validation (\(first)); please report this file")
+        }
+        return Conversion(source: pipeline.dialect, target: dest, output: output, ledger: ledger, pipeline: pipeline)
+    }
+}

@@ -1,0 +1,267 @@
+import Foundation
+
+/// A YAML tree to write, with the `# ciport:` comments a person must read.
+public indirect enum YOut: Sendable, Equatable {
+    /// A string; the writer quotes it whenever plain style would read back as something else.
+    case string(String)
+    /// A value written plain (numbers, booleans): the caller vouches it is a valid plain scalar.
+    case raw(String)
+    case map([YOutEntry])
+    case seq([YOutItem])
+
+    public static func bool(_ b: Bool) -> YOut { .raw(b ? "true" : "false") }
+    public static func int(_ i: Int) -> YOut { .raw(String(i)) }
+    public static func strings(_ xs: [String]) -> YOut { .seq(xs.map { YOutItem(.string($0)) }) }
+
+    public var isEmptyCollection: Bool {
+        switch self {
+        case .map(let e): e.isEmpty
+        case .seq(let i): i.isEmpty
+        default: false
+        }
+    }
+}
+
+public struct YOutEntry: Sendable, Equatable {
+    public var key: String
+    public var value: YOut
+    /// Comment lines written above the key (without `# `).
+    public var comments: [String]
+
+    public init(_ key: String, _ value: YOut, comments: [String] = []) {
+        self.key = key
+        self.value = value
+        self.comments = comments
+    }
+}
+
+public struct YOutItem: Sendable, Equatable {
+    public var value: YOut
+    public var comments: [String]
+
+    public init(_ value: YOut, comments: [String] = []) {
+        self.value = value
+        self.comments = comments
+    }
+}
+
+/// Builds mappings in order without repeating `YOutEntry(...)` everywhere.
+public struct YOutMap: Sendable {
+    public private(set) var entries: [YOutEntry] = []
+    public init() {}
+
+    public mutating func set(_ key: String, _ value: YOut?, comments: [String] = []) {
+        guard let value else { return }
+        if let i = entries.firstIndex(where: { $0.key == key }) {
+            entries[i].value = value
+            entries[i].comments += comments
+        } else {
+            entries.append(YOutEntry(key, value, comments: comments))
+        }
+    }
+
+    public mutating func set(_ key: String, _ value: String?, comments: [String] = []) {
+        set(key, value.map { YOut.string($0) }, comments: comments)
+    }
+
+    public mutating func comment(_ key: String, _ line: String) {
+        if let i = entries.firstIndex(where: { $0.key == key }), !entries[i].comments.contains(line) {
+            entries[i].comments.append(line)
+        }
+    }
+
+    public var isEmpty: Bool { entries.isEmpty }
+    public var out: YOut { .map(entries) }
+    public subscript(key: String) -> YOut? { entries.first { $0.key == key }?.value }
+}
+
+/// Writes `YOut` as block-style YAML that both PyYAML/ruamel and libyaml read back to the same values.
+public enum YAMLWriter {
+    public static func write(_ root: YOut, header: [String] = []) -> String {
+        var out = ""
+        for h in header { out += h.isEmpty ? "#\n" : "# \(h)\n" }
+        switch root {
+        case .map(let es) where !es.isEmpty: emitMap(es, indent: 0, inline: false, into: &out)
+        case .seq(let xs) where !xs.isEmpty: emitSeq(xs, indent: 0, inline: false, into: &out)
+        default: out += inlineText(root, indent: 0) + "\n"
+        }
+        return out
+    }
+
+    private static func pad(_ n: Int) -> String { String(repeating: " ", count: n) }
+
+    private static func writeComments(_ lines: [String], indent: Int, into out: inout String) {
+        for c in lines {
+            for l in c.split(separator: "\n", omittingEmptySubsequences: false) {
+                out += pad(indent) + "# " + l + "\n"
+            }
+        }
+    }
+
+    /// Text of a scalar or empty collection that fits after `key: ` or `- `.
+    private static func inlineText(_ v: YOut, indent: Int) -> String {
+        switch v {
+        case .string(let s): scalar(s, indent: indent)
+        case .raw(let s): s
+        case .map: "{}"
+        case .seq: "[]"
+        }
+    }
+
+    /// `inline`: the first entry continues the current line (after `- `).
+    private static func emitMap(_ es: [YOutEntry], indent: Int, inline: Bool, into out: inout String) {
+        for (i, e) in es.enumerated() {
+            if !(i == 0 && inline) {
+                writeComments(e.comments, indent: indent, into: &out)
+                out += pad(indent)
+            }
+            out += key(e.key) + ":"
+            switch e.value {
+            case .map(let m) where !m.isEmpty:
+                out += "\n"
+                emitMap(m, indent: indent + 2, inline: false, into: &out)
+            case .seq(let xs) where !xs.isEmpty:
+                out += "\n"
+                emitSeq(xs, indent: indent + 2, inline: false, into: &out)
+            default:
+                out += " " + inlineText(e.value, indent: indent) + "\n"
+            }
+        }
+    }
+
+    private static func emitSeq(_ items: [YOutItem], indent: Int, inline: Bool, into out: inout String) {
+        for (i, item) in items.enumerated() {
+            var value = item.value
+            var comments = item.comments
+            // Comments on the first key of a mapping item go above the dash.
+            if case .map(var es) = value, !es.isEmpty, !es[0].comments.isEmpty {
+                comments += es[0].comments
+                es[0].comments = []
+                value = .map(es)
+            }
+            if !(i == 0 && inline) {
+                writeComments(comments, indent: indent, into: &out)
+                out += pad(indent)
+            }
+            out += "-"
+            switch value {
+            case .map(let m) where !m.isEmpty:
+                out += " "
+                emitMap(m, indent: indent + 2, inline: true, into: &out)
+            case .seq(let xs) where !xs.isEmpty:
+                out += " "
+                emitSeq(xs, indent: indent + 2, inline: true, into: &out)
+            default:
+                out += " " + inlineText(value, indent: indent) + "\n"
+            }
+        }
+    }
+
+    static func key(_ k: String) -> String {
+        needsQuotes(k) ? singleOrDouble(k) : k
+    }
+
+    /// A scalar as plain, quoted or a literal block (`|`), whichever reads back as the same string.
+    static func scalar(_ s: String, indent: Int) -> String {
+        if s.contains("\n") {
+            if let block = literalBlock(s, indent: indent + 2) { return block }
+            return doubleQuoted(s)
+        }
+        return needsQuotes(s) ? singleOrDouble(s) : s
+    }
+
+    private static func literalBlock(_ s: String, indent: Int) -> String? {
+        // Lines with trailing spaces or a carriage return would not survive; use double quotes then.
+        let lines = s.split(separator: "\n", omittingEmptySubsequences: false)
+        for l in lines where l.hasSuffix(" ") || l.hasSuffix("\t") || l.contains("\r") { return nil }
+        var body = s
+        var chomp = ""
+        if s.hasSuffix("\n\n") {
+            chomp = "+"
+        } else if s.hasSuffix("\n") {
+            body.removeLast()
+        } else {
+            chomp = "-"
+        }
+        if chomp == "+" { body.removeLast() }
+        let indicator = (lines.first?.first == " ") ? "2" : ""
+        var out = "|" + indicator + chomp
+        for l in body.split(separator: "\n", omittingEmptySubsequences: false) {
+            out += "\n" + (l.isEmpty ? "" : pad(indent) + l)
+        }
+        return out
+    }
+
+    private static let reservedPlain: Set<String> = [
+        "", "~", "null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE",
+        "yes", "Yes", "YES", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF",
+        "y", "Y", "n", "N", "=", "<<",
+    ]
+
+    static func needsQuotes(_ s: String) -> Bool {
+        if reservedPlain.contains(s) { return true }
+        guard let first = s.unicodeScalars.first, let last = s.unicodeScalars.last else { return true }
+        if first == " " || last == " " || first == "\t" || last == "\t" { return true }
+        if "-?:,[]{}#&*!|>'\"%@`".unicodeScalars.contains(first) {
+            // `- x`, `? x`, `: x` and lone indicators start structure; `-1`, `./x`, `-foo` are fine for `-` only.
+            if first == "-" {
+                if s == "-" || s.hasPrefix("- ") || s.hasPrefix("---") { return true }
+            } else {
+                return true
+            }
+        }
+        if s.contains(": ") || s.hasSuffix(":") || s.contains(" #") || s.contains("\t") { return true }
+        for u in s.unicodeScalars where u.value < 0x20 || u.value == 0x7F || u.value == 0xFEFF || (0x80...0x9F).contains(u.value) || u.value == 0x2028 || u.value == 0x2029 {
+            return true
+        }
+        if looksNumeric(s) || looksLikeTimestamp(s) { return true }
+        return false
+    }
+
+    private static func looksNumeric(_ s: String) -> Bool {
+        var t = Substring(s)
+        if t.first == "+" || t.first == "-" { t = t.dropFirst() }
+        if t.isEmpty { return false }
+        let lower = t.lowercased()
+        if [".inf", ".nan"].contains(lower) { return true }
+        if lower.hasPrefix("0x") || lower.hasPrefix("0o") || lower.hasPrefix("0b") { return true }
+        // digits, dots, underscores, exponent, sexagesimal colons: anything YAML 1.1 might read as a number
+        let allowed = Set("0123456789._:eE+-")
+        return t.first.map { $0.isNumber || $0 == "." } == true && lower.allSatisfy { allowed.contains($0) }
+            && lower.contains(where: \.isNumber)
+    }
+
+    private static func looksLikeTimestamp(_ s: String) -> Bool {
+        let u = Array(s.utf8)
+        guard u.count >= 8, u.count >= 4 else { return false }
+        func d(_ i: Int) -> Bool { i < u.count && (48...57).contains(u[i]) }
+        return d(0) && d(1) && d(2) && d(3) && u[4] == 45 // YYYY-…
+    }
+
+    private static func singleOrDouble(_ s: String) -> String {
+        for u in s.unicodeScalars where u.value < 0x20 || u.value == 0x7F || (0x80...0x9F).contains(u.value) || u.value == 0xFEFF || u.value == 0x2028 || u.value == 0x2029 {
+            return doubleQuoted(s)
+        }
+        return "'" + s.replacingOccurrences(of: "'", with: "''") + "'"
+    }
+
+    static func doubleQuoted(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            case "\r": out += "\\r"
+            default:
+                if u.value < 0x20 || u.value == 0x7F || (0x80...0x9F).contains(u.value) || u.value == 0xFEFF || u.value == 0x2028 || u.value == 0x2029 {
+                    out += u.value <= 0xFF ? String(format: "\\x%02X", u.value) : String(format: "\\u%04X", u.value)
+                } else {
+                    out.unicodeScalars.append(u)
+                }
+            }
+        }
+        return out + "\""
+    }
+}

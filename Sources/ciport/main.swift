@@ -1,0 +1,3 @@
+import CIPortCLI
+
+await CIPortCommand.main()
