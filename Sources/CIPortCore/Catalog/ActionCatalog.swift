@@ -41,3 +41,29 @@ extension ActionCatalog {
         ActionCatalog(entries: entries + other.entries)
     }
 }
+
+/// What one GitHub action step becomes in a GitLab job.
+public struct ActionTranslation: Sendable, Equatable {
+    /// Commands that do the action's work, in order, in GitLab's dialect.
+    public var script: [String] = []
+    /// A container image that provides the tool (setup-node with node-version 20 → `node:20`), if any.
+    public var image: String?
+    public var caches: [Cache] = []
+    public var artifacts: Artifacts?
+    /// Artifacts of earlier jobs this step downloads (`actions/download-artifact`): GitLab fetches them through `needs`.
+    public var fetchesArtifacts: Bool = false
+    public var variables: [KeyValue] = []
+    /// Plumbing GitLab does itself (`actions/checkout`): nothing is written.
+    public var implicit: Bool = false
+    public var fidelity: Fidelity = .translated
+    public var notes: [String] = []
+
+    public init() {}
+}
+
+extension ActionCatalog {
+    /// What a `uses:` step becomes on GitLab; nil when the catalog does not know the action.
+    public func translate(_ step: Step, dialect: Platform) -> ActionTranslation? {
+        nil
+    }
+}

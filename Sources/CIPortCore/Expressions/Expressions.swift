@@ -1,3 +1,5 @@
+import Foundation
+
 /// Translation of expressions and interpolated text between GitHub Actions and GitLab CI.
 ///
 /// GitHub writes `${{ github.ref_name }}`, `${{ secrets.TOKEN }}`, `if: github.event_name == 'push'`;
@@ -46,5 +48,38 @@ public enum Expressions {
             self.fidelity = fidelity
             self.notes = notes
         }
+    }
+}
+
+extension Expressions {
+    /// Translates a string that may hold expressions (`${{ … }}` on GitHub, `$VAR`/`${VAR}` on GitLab)
+    /// from one dialect to the other. In `.script` context targeting GitHub the result never holds
+    /// `${{ }}`: values come in through `env` (zizmor's template-injection rule).
+    public static func translateText(_ text: String, from: Platform, to: Platform, context: Context) -> TextResult {
+        // Placeholder until the expression translator lands: unchanged, flagged for review.
+        from == to ? TextResult(text: text) : TextResult(text: text, fidelity: .needsReview, notes: ["expression not translated"])
+    }
+
+    /// Translates a condition: a GitHub `if:` (with or without `${{ }}`) into a GitLab `rules:if`
+    /// expression and `when:`, or a GitLab `rules:if` expression (with the rule's `when`) into a GitHub `if:`.
+    public static func translateCondition(_ expression: String, when: When? = nil, from: Platform, to: Platform) -> ConditionResult {
+        ConditionResult(expression: expression, when: when, fidelity: .needsReview, notes: ["condition not translated"])
+    }
+
+    /// A dialect-free form of a string for comparing pipelines (facts): known contexts and predefined
+    /// variables become `⟨name⟩` placeholders (`${{ github.sha }}` and `$CI_COMMIT_SHA` both `⟨sha⟩`),
+    /// secrets and variables `⟨var:NAME⟩`, matrix values `⟨matrix:name⟩` (name lower-cased, `-` as `_`).
+    public static func neutral(_ text: String, dialect: Platform) -> String {
+        text
+    }
+
+    /// The environment variable name a matrix axis gets on GitLab (`node-version` → `NODE_VERSION`).
+    public static func variableName(forMatrixAxis axis: String) -> String {
+        var out = ""
+        for ch in axis.unicodeScalars {
+            if CharacterSet.alphanumerics.contains(ch) && ch.isASCII { out.unicodeScalars.append(ch) } else { out += "_" }
+        }
+        if let f = out.first, f.isNumber { out = "_" + out }
+        return out.uppercased()
     }
 }
