@@ -69,7 +69,7 @@ extension Expressions {
     /// A dialect-free form of a string for comparing pipelines (facts): known contexts and predefined
     /// variables become `⟨name⟩` placeholders (`${{ github.sha }}` and `$CI_COMMIT_SHA` both `⟨sha⟩`),
     /// secrets and variables `⟨var:NAME⟩`, matrix values `⟨matrix:name⟩` (name lower-cased, `-` as `_`).
-    public static func neutral(_ text: String, dialect: Platform) -> String {
+    public static func neutral(_ text: String, dialect: Platform, matrixAxes: Set<String> = []) -> String {
         text
     }
 

@@ -1,0 +1,271 @@
+import Foundation
+
+/// Pipeline facts: one yardstick for "do these two pipelines do the same thing?", shared by the
+/// round-trip tests, `dataset validate` and `eval`.
+///
+/// A pipeline becomes a set of normalized facts that a person would recognise. The kinds are few:
+///
+/// | kind        | example                                   | from                                             |
+/// |-------------|-------------------------------------------|--------------------------------------------------|
+/// | `trigger`   | `trigger(push, branch=main)`              | `on:` / `workflow:rules` / `only`                |
+/// | `job`       | `job(test)`                               | each job                                         |
+/// | `runs`      | `runs(test, 1, "npm ci")`                 | each command line, numbered within its job       |
+/// | `needs`     | `needs(deploy, test)`                     | `needs:`, and GitLab's stage order when absent   |
+/// | `image`     | `image(test, node:20)`                    | `container:`/`image:`, setup-* actions           |
+/// | `service`   | `service(test, postgres:16)`              | `services:`                                      |
+/// | `var`       | `var(test, NODE_ENV, production)`         | `env:`/`variables:` (workflow scope is `*`)      |
+/// | `matrix`    | `matrix(test, node_version, [18, 20])`    | `strategy.matrix` / `parallel:matrix`            |
+/// | `cache`     | `cache(test, node_modules)`               | `cache:` / actions/cache                         |
+/// | `artifact`  | `artifact(build, dist/)`                  | `artifacts:` / upload-artifact                   |
+/// | `when`      | `when(deploy, manual)`                    | `when:`, status functions in `if:`               |
+/// | `if`        | `if(deploy)`                              | a job that runs only under a condition           |
+/// | `env`       | `env(deploy, production)`                 | `environment:`                                   |
+///
+/// Platform plumbing with no meaning on the other side is normalized away: checkout steps,
+/// `stages:` ordering already implied by `needs`, the spelling of predefined variables
+/// (`${{ github.sha }}` and `$CI_COMMIT_SHA` are the same value), matrix variable spelling.
+/// Job names are matched by best assignment, not by spelling.
+public struct Fact: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public enum Kind: String, Sendable, CaseIterable {
+        case trigger, job, runs, needs, image, service, `var`, matrix, cache, artifact, when, `if`, env
+    }
+
+    public var kind: Kind
+    /// The job a fact belongs to (nil for workflow-level facts).
+    public var job: String?
+    /// Everything else, already normalized.
+    public var args: [String]
+
+    public init(_ kind: Kind, job: String? = nil, _ args: [String] = []) {
+        self.kind = kind
+        self.job = job
+        self.args = args
+    }
+
+    public var description: String {
+        var parts: [String] = []
+        if let job { parts.append(job) }
+        for a in args { parts.append(a.contains(" ") || a.contains(",") ? "\"\(a)\"" : a) }
+        return "\(kind.rawValue)(\(parts.joined(separator: ", ")))"
+    }
+
+    public static func < (a: Fact, b: Fact) -> Bool { a.description < b.description }
+
+    func renamingJob(_ map: [String: String]) -> Fact {
+        var f = self
+        if let j = job { f.job = map[j] ?? j }
+        if kind == .needs, let other = args.first { f.args[0] = map[other] ?? other }
+        return f
+    }
+}
+
+/// Precision, recall and F1 of one pipeline's facts against a reference's.
+public struct FactScore: Sendable, Equatable {
+    public var precision: Double
+    public var recall: Double
+    public var f1: Double
+    public var matched: Int
+    /// Reference facts the candidate lacks.
+    public var missing: [Fact]
+    /// Candidate facts the reference lacks.
+    public var extra: [Fact]
+    /// Candidate job name → reference job name.
+    public var jobMap: [String: String]
+}
+
+public enum Facts {
+    /// The facts of a pipeline.
+    public static func extract(_ p: Pipeline, catalog: ActionCatalog = .bundled) -> Set<Fact> {
+        var facts = Set<Fact>()
+        let d = p.dialect
+        let axesAll = Set(p.jobs.flatMap { $0.matrix?.axes.map(\.name) ?? [] })
+        func norm(_ s: String) -> String { normalize(Expressions.neutral(s, dialect: d, matrixAxes: axesAll)) }
+
+        for t in p.triggers {
+            let event = t.event == .other ? t.rawEvent : t.event.rawValue
+            var filters: [String] = []
+            filters += t.branches.map { "branch=\($0)" }
+            filters += t.tags.map { "tag=\($0)" }
+            filters += t.paths.map { "path=\($0)" }
+            if let c = t.cron { filters.append("cron=\(normalize(c))") }
+            if filters.isEmpty { facts.insert(Fact(.trigger, [event])) }
+            for f in filters { facts.insert(Fact(.trigger, [event, f])) }
+        }
+        for v in p.variables { facts.insert(Fact(.var, job: "*", [v.key.uppercased(), norm(v.value)])) }
+
+        let stageOrder = effectiveStages(p)
+        for job in p.jobs {
+            let j = job.id
+            facts.insert(Fact(.job, job: j))
+            // Commands, with action steps replaced by what they mean.
+            var lines: [String] = []
+            var images: [String] = []
+            var caches: [Cache] = job.caches.isEmpty ? p.defaults.caches : job.caches
+            var artifactPaths: [String] = (job.artifacts ?? p.defaults.artifacts)?.paths ?? []
+            let before = job.steps.contains { $0.phase == .before } ? [] : p.defaults.beforeSteps
+            let after = job.steps.contains { $0.phase == .after } ? [] : p.defaults.afterSteps
+            for step in before + job.steps + after {
+                switch step.action {
+                case .run(let script):
+                    lines += commandLines(script)
+                case .uses(let ref):
+                    if let t = catalog.translate(step, dialect: d) {
+                        if t.implicit { continue }
+                        if let img = t.image { images.append(img) }
+                        caches += t.caches
+                        if let a = t.artifacts { artifactPaths += a.paths }
+                        for s in t.script { lines += commandLines(s) }
+                    } else {
+                        lines.append("uses " + normalizeActionRef(ref))
+                    }
+                }
+            }
+            for (i, line) in lines.enumerated() { facts.insert(Fact(.runs, job: j, [String(i + 1), norm(line)])) }
+            if let img = job.image ?? p.defaults.image { images.insert(img.name, at: 0) }
+            if let img = images.first { facts.insert(Fact(.image, job: j, [norm(img)])) }
+            for s in job.services.isEmpty ? p.defaults.services : job.services {
+                facts.insert(Fact(.service, job: j, [norm(s.image)]))
+            }
+            for v in job.variables { facts.insert(Fact(.var, job: j, [v.key.uppercased(), norm(v.value)])) }
+            if let m = job.matrix {
+                for a in m.axes {
+                    facts.insert(Fact(.matrix, job: j, [axisName(a.name), "[" + a.values.map(norm).joined(separator: ", ") + "]"]))
+                }
+                if let n = m.parallelCount { facts.insert(Fact(.matrix, job: j, ["parallel", String(n)])) }
+            }
+            for c in caches {
+                for path in c.paths { facts.insert(Fact(.cache, job: j, [normalizePath(path)])) }
+            }
+            for path in artifactPaths { facts.insert(Fact(.artifact, job: j, [normalizePath(path)])) }
+            // Needs: explicit, or GitLab's stage order.
+            if !job.needs.isEmpty || p.dialect == .github || job.stage == nil && stageOrder.isEmpty {
+                for n in job.needs where n.project == nil { facts.insert(Fact(.needs, job: j, [n.job])) }
+            } else {
+                let mine = stageIndex(job, stageOrder)
+                if let prev = stageOrder[..<mine].last(where: { s in p.jobs.contains { stageName($0) == s } }) {
+                    for other in p.jobs where stageName(other) == prev { facts.insert(Fact(.needs, job: j, [other.id])) }
+                }
+            }
+            if let w = job.when, w != .onSuccess { facts.insert(Fact(.when, job: j, [w.rawValue])) }
+            if job.condition != nil || job.rules.contains(where: { $0.condition != nil || !$0.changes.isEmpty }) {
+                facts.insert(Fact(.if, job: j))
+            }
+            if let e = job.environment { facts.insert(Fact(.env, job: j, [norm(e.name)])) }
+        }
+        return facts
+    }
+
+    /// Scores `candidate` against `reference`, matching job names by best assignment.
+    public static func score(_ candidate: Set<Fact>, against reference: Set<Fact>) -> FactScore {
+        let map = matchJobs(candidate, reference)
+        let renamed = Set(candidate.map { $0.renamingJob(map) })
+        let common = renamed.intersection(reference)
+        let p = renamed.isEmpty ? (reference.isEmpty ? 1 : 0) : Double(common.count) / Double(renamed.count)
+        let r = reference.isEmpty ? (renamed.isEmpty ? 1 : 0) : Double(common.count) / Double(reference.count)
+        let f1 = p + r == 0 ? 0 : 2 * p * r / (p + r)
+        return FactScore(precision: p, recall: r, f1: f1, matched: common.count,
+                         missing: reference.subtracting(renamed).sorted(), extra: renamed.subtracting(reference).sorted(),
+                         jobMap: map)
+    }
+
+    /// Pairs candidate jobs with reference jobs, most shared job-local facts first.
+    static func matchJobs(_ a: Set<Fact>, _ b: Set<Fact>) -> [String: String] {
+        func local(_ s: Set<Fact>) -> [String: Set<Fact>] {
+            var out: [String: Set<Fact>] = [:]
+            for f in s {
+                guard let j = f.job, j != "*" else { continue }
+                var g = f
+                g.job = nil
+                if g.kind == .needs { g.args = [] }
+                out[j, default: []].insert(g)
+            }
+            return out
+        }
+        let la = local(a), lb = local(b)
+        var pairs: [(score: Double, a: String, b: String)] = []
+        for (ja, fa) in la {
+            for (jb, fb) in lb {
+                let inter = Double(fa.intersection(fb).count)
+                let union = Double(fa.union(fb).count)
+                var s = union == 0 ? 0 : inter / union
+                if ja == jb { s += 0.5 } else if normalizeJobName(ja) == normalizeJobName(jb) { s += 0.4 }
+                pairs.append((s, ja, jb))
+            }
+        }
+        pairs.sort { ($0.score, $1.a, $1.b) > ($1.score, $0.a, $0.b) }
+        var map: [String: String] = [:]
+        var usedB = Set<String>()
+        for p in pairs where p.score > 0 && map[p.a] == nil && !usedB.contains(p.b) {
+            map[p.a] = p.b
+            usedB.insert(p.b)
+        }
+        return map
+    }
+
+    // MARK: - Normalization
+
+    /// Non-empty, non-comment lines of a script, whitespace collapsed.
+    static func commandLines(_ script: String) -> [String] {
+        var out: [String] = []
+        var pending = ""
+        for raw in script.split(separator: "\n", omittingEmptySubsequences: true) {
+            var line = raw.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            // Join shell continuation lines: they are one command.
+            if line.hasSuffix("\\") {
+                line.removeLast()
+                pending += line.trimmingCharacters(in: .whitespaces) + " "
+                continue
+            }
+            out.append(normalize(pending + line))
+            pending = ""
+        }
+        if !pending.isEmpty { out.append(normalize(pending)) }
+        return out
+    }
+
+    static func normalize(_ s: String) -> String {
+        var out = ""
+        var space = false
+        for ch in s {
+            if ch == " " || ch == "\t" || ch == "\n" || ch == "\r" {
+                space = !out.isEmpty
+            } else {
+                if space { out.append(" "); space = false }
+                out.append(ch)
+            }
+        }
+        return out
+    }
+
+    static func normalizePath(_ p: String) -> String {
+        var s = normalize(p)
+        if s.hasPrefix("./") { s.removeFirst(2) }
+        if s.count > 1, s.hasSuffix("/") { s.removeLast() }
+        return s
+    }
+
+    static func normalizeActionRef(_ ref: String) -> String {
+        String(ref.split(separator: "@", maxSplits: 1).first ?? Substring(ref)).lowercased()
+    }
+
+    static func axisName(_ s: String) -> String {
+        String(s.lowercased().map { $0 == "-" ? "_" : $0 })
+    }
+
+    static func normalizeJobName(_ s: String) -> String {
+        String(s.lowercased().filter { $0.isLetter || $0.isNumber })
+    }
+
+    static func stageName(_ job: Job) -> String { job.stage ?? "test" }
+
+    static func effectiveStages(_ p: Pipeline) -> [String] {
+        guard p.dialect == .gitlab else { return [] }
+        let declared = p.stages.isEmpty ? ["build", "test", "deploy"] : p.stages
+        return [".pre"] + declared.filter { $0 != ".pre" && $0 != ".post" } + [".post"]
+    }
+
+    static func stageIndex(_ job: Job, _ order: [String]) -> Int {
+        order.firstIndex(of: stageName(job)) ?? order.count
+    }
+}
