@@ -2,6 +2,7 @@ import ArgumentParser
 import CIPortCore
 
 /// The `ciport` command: subcommands only; each lives in its own file.
+@available(macOS 10.15, *)
 public struct CIPortCommand: AsyncParsableCommand {
     static let version = "0.1.0"
 

@@ -17,6 +17,10 @@ public struct InputError: Error, Sendable, Equatable, CustomStringConvertible {
         case .scanner(let context, let problem, let mark, _),
              .parser(let context, let problem, let mark, _),
              .composer(let context, let problem, let mark, _):
+            if problem.hasPrefix("Maximum nesting level") {
+                self.init(SourcePos(file: file, line: mark.line, column: mark.column), "nesting deeper than 1000 levels")
+                return
+            }
             var msg = problem
             if let context, !context.text.isEmpty {
                 msg += " (\(context.text) at \(context.mark.line):\(context.mark.column))"

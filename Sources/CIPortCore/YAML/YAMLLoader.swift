@@ -6,7 +6,7 @@ public struct YAMLLimits: Sendable {
     /// Largest file read. GitLab itself refuses CI configuration over 4 MB.
     public var maxBytes: Int = 4 * 1024 * 1024
     /// Most nodes after alias expansion (a billion-laughs file stops here).
-    public var maxNodes: Int = 1_000_000
+    public var maxNodes: Int = 200_000
     /// Deepest nesting of collections.
     public var maxDepth: Int = 200
 
@@ -70,7 +70,7 @@ public enum YAMLLoader {
         let pos = SourcePos(file: file, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1)
         budget -= 1
         if budget < 0 {
-            throw InputError(pos, "document expands to more than \(limits.maxNodes) nodes (aliases nested too deep?)")
+            throw InputError(pos, "document expands to more than \(limits.maxNodes) nodes through aliases (a \"billion laughs\" file?)")
         }
         if depth > limits.maxDepth {
             throw InputError(pos, "nesting deeper than \(limits.maxDepth) levels")

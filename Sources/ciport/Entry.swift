@@ -1,0 +1,8 @@
+import CIPortCLI
+
+@main
+enum Entry {
+    static func main() async {
+        await CIPortCommand.main()
+    }
+}

@@ -1,3 +1,0 @@
-import CIPortCLI
-
-await CIPortCommand.main()
