@@ -19,11 +19,14 @@ let package = Package(
             dependencies: [.product(name: "Yams", package: "Yams")],
             resources: [.copy("Catalog/actions.json")]
         ),
+        // The translation dataset: JSONL records, validation, splits, synthesis, mining.
+        .target(name: "CIPortDataset", dependencies: ["CIPortCore"]),
         // Commands, file I/O and reports; the executable only calls into this.
         .target(
             name: "CIPortCLI",
             dependencies: [
                 "CIPortCore",
+                "CIPortDataset",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -31,6 +34,7 @@ let package = Package(
         .executableTarget(name: "ciport-bench", dependencies: ["CIPortCore", .product(name: "Yams", package: "Yams")], path: "Benchmarks/ciport-bench"),
         .testTarget(name: "CIPortCoreTests", dependencies: ["CIPortCore"], exclude: ["Snapshots", "Fixtures"]),
         .testTarget(name: "CIPortCLITests", dependencies: ["CIPortCLI", "CIPortCore"]),
+        .testTarget(name: "CIPortDatasetTests", dependencies: ["CIPortDataset", "CIPortCore"]),
     ],
     swiftLanguageModes: [.v6]
 )
