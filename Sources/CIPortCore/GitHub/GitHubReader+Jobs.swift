@@ -119,10 +119,8 @@ extension GitHubReaderState {
         record(path, node.pos)
         switch node {
         case .scalar, .sequence:
-            guard let labels = node.strings, !(node.scalar?.isNull ?? false) else {
-                throw typeError(node, path, expected: "a string or a list")
-            }
-            return RunsOn(labels: labels, pos: node.pos)
+            if node.scalar?.isNull == true { throw typeError(node, path, expected: "a string or a list") }
+            return RunsOn(labels: try strings(node, path), pos: node.pos)
         case .mapping(let m):
             var r = RunsOn(labels: [], pos: node.pos)
             for pair in m.merged().pairs {
