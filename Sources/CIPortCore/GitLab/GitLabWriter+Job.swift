@@ -134,12 +134,13 @@ extension GitLabWriterState {
         if let e = r.expression {
             var rule = YOutMap()
             rule.set("if", e)
-            if let w = r.when, w != .onSuccess { rule.set("when", w.rawValue) }
+            // `delayed` needs a start_in nothing in GitHub provides.
+            if let w = r.when, w != .onSuccess, w != .delayed { rule.set("when", w.rawValue) }
             o.set("rules", .seq([YOutItem(rule.out)]), comments)
             conditionalJobs.insert(job.id)
             ledger.setTarget(path, "\(names[job.id] ?? job.id).rules")
         } else if let w = r.when {
-            if w != .onSuccess { o.set("when", .string(w.rawValue), comments) }
+            if w != .onSuccess, w != .delayed { o.set("when", .string(w.rawValue), comments) }
             ledger.setTarget(path, "\(names[job.id] ?? job.id).when")
         } else if !comments.isEmpty {
             o.keyComments += comments
@@ -545,8 +546,23 @@ extension GitLabWriterState {
             for kv in a.reports {
                 if let i = grouped.firstIndex(where: { $0.0 == kv.key }) { grouped[i].1.append(kv.value) } else { grouped.append((kv.key, [kv.value])) }
             }
-            for (k, v) in grouped { r.set(k, .strings(v)) }
-            m.set("reports", r.out)
+            for (k, v) in grouped {
+                switch k {
+                case "coverage_report":
+                    // GitLab wants the format beside the path; the catalog may write `cobertura:path`.
+                    let parts = v[0].split(separator: ":", maxSplits: 1).map(String.init)
+                    let known = parts.count == 2 && ["cobertura", "jacoco"].contains(parts[0])
+                    r.set(k, .map([YOutEntry("coverage_format", .string(known ? parts[0] : "cobertura")),
+                                   YOutEntry("path", .string(known ? parts[1] : v[0]))]))
+                case "accessibility", "annotations", "browser_performance":
+                    r.set(k, .string(v[0]))
+                case _ where Self.reportTypes.contains(k):
+                    r.set(k, .strings(v))
+                default:
+                    note("jobs.\(job.id)", job.pos, .lost, "GitLab has no '\(k)' artifact report")
+                }
+            }
+            if !r.isEmpty { m.set("reports", r.out) }
         }
         if let u = a.untracked { m.set("untracked", .bool(u)) }
         if let w = a.when, ["on_success", "on_failure", "always"].contains(w) { m.set("when", w) }
@@ -554,6 +570,12 @@ extension GitLabWriterState {
         if let x = a.exposeAs { m.set("expose_as", x) }
         if !m.isEmpty { o.set("artifacts", m.out) }
     }
+
+    static let reportTypes: Set<String> = [
+        "api_fuzzing", "junit", "coverage_fuzzing", "codequality", "dotenv", "lsif", "sast", "dependency_scanning",
+        "container_scanning", "dast", "license_scanning", "requirements", "secret_detection", "metrics", "terraform",
+        "cyclonedx", "sarif", "load_performance", "repository_xray",
+    ]
 
     /// GitLab cache keys cannot hold `/` nor be `.` or `..`.
     static func cacheKey(_ s: String) -> String {
