@@ -92,6 +92,10 @@ extension GitLabWriterState {
             } else {
                 path = "on.\(t.rawEvent)"
             }
+            let before = rules.count
+            defer {
+                if rules.count > before || t.event == .schedule { ledger.setTarget(path, "workflow.rules") }
+            }
             if !t.pathsIgnore.isEmpty {
                 note("\(path).paths-ignore", t.pos, .lost, "GitLab rules:changes cannot ignore paths")
                 comments.append("ciport: \(t.rawEvent) paths-ignore \(t.pathsIgnore) not kept (rules:changes cannot exclude)")
