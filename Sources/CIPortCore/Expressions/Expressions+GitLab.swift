@@ -57,8 +57,6 @@ struct GitLabToGitHub {
         }
         while i < bytes.count {
             guard bytes[i] == Bytes.dollar else { i += 1; continue }
-            // `\$X` is an escaped dollar in a shell; leave it and what follows.
-            if i > 0, bytes[i - 1] == Bytes.backslash { i += 1; continue }
             out.append(contentsOf: bytes[literalStart..<i])
             literalStart = i
             // `$$` is GitLab's escape for `$` in values; in scripts GitLab passes it to the shell.
@@ -80,6 +78,8 @@ struct GitLabToGitHub {
                 literalStart = i
                 continue
             }
+            // `\$X` is an escaped dollar in a shell; leave it and what follows.
+            if i > 0, bytes[i - 1] == Bytes.backslash { i += 1; continue }
             if Bytes.has(bytes, i, "$[[") {
                 guard let close = Self.find(bytes, "]]", from: i + 3) else { i += 1; continue }
                 let inner = Bytes.string(bytes[(i + 3)..<close]).trimmingWhitespace
@@ -221,7 +221,7 @@ struct GitLabToGitHub {
         switch when {
         case .always?: out = translated.map { .and(.call("always", []), $0) } ?? .call("always", [])
         case .onFailure?: out = translated.map { .and(.call("failure", []), $0) } ?? .call("failure", [])
-        case .never?: out = translated.map { .not($0) } ?? .bool(false)
+        case .never?: out = translated.map(Self.negate) ?? .bool(false)
         case .manual?, .delayed?:
             out = translated
             resultWhen = when
