@@ -117,7 +117,9 @@ struct TranslateTextTests {
         ("${{ inputs.environment }}", .value, "$[[ inputs.environment ]]", .translated),
         ("${{ github.event.inputs.environment }}", .value, "$[[ inputs.environment ]]", .translated),
         ("${{ needs.build.outputs.image-tag }}", .value, "$IMAGE_TAG", .needsReview),
-        ("${{ steps.meta.outputs.tags }}", .value, "$TAGS", .needsReview),
+        ("${{ steps.meta.outputs.tags }}", .value, "$META_TAGS", .needsReview),
+        ("${{ env.cache-name }}", .value, "$cache_name", .approximated),
+        ("${{ env.GITHUB_WORKSPACE }}/out", .value, "$CI_PROJECT_DIR/out", .translated),
         ("${{ runner.os }}-node-${{ hashFiles('**/package-lock.json') }}", .value, "Linux-node-${{ hashFiles('**/package-lock.json') }}", .needsReview),
         ("${{ format('{0}/{1}', github.server_url, github.repository) }}", .value, "$CI_SERVER_URL/$CI_PROJECT_PATH", .translated),
         ("${{ format('{{0}}-{0}', github.sha) }}", .value, "{0}-$CI_COMMIT_SHA", .translated),
@@ -395,6 +397,8 @@ struct NeutralTests {
         ("npm   ci\n  --prefer-offline ", "npm ci --prefer-offline", "npm ci --prefer-offline"),
         ("${{ needs.build.outputs.image-tag }}", "$IMAGE_TAG", "⟨var:IMAGE_TAG⟩"),
         ("${{github.repository}}", "$CI_PROJECT_PATH", "⟨repository⟩"),
+        ("${{ steps.meta.outputs.tags }}", "$META_TAGS", "⟨var:META_TAGS⟩"),
+        ("${{ env.GITHUB_WORKSPACE }}", "$CI_PROJECT_DIR", "⟨workspace⟩"),
     ]
 
     @Test(arguments: agreeing)
@@ -456,5 +460,98 @@ struct ContextTableTests {
             #expect(!r.text.contains("$\(name)"), "\(name) → \(r.text)")
             _ = entry
         }
+    }
+}
+
+// MARK: - Real workflows
+
+import Foundation
+
+/// Expressions found in the public corpus (`CIPORT_CORPUS`, else `../shared/corpus` beside the repository).
+enum ExpressionCorpus {
+    static let root: URL? = {
+        let env = ProcessInfo.processInfo.environment["CIPORT_CORPUS"]
+        let url = env.map { URL(fileURLWithPath: $0) }
+            ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/corpus")
+        return FileManager.default.fileExists(atPath: url.path) ? url : nil
+    }()
+
+    static var available: Bool { root != nil }
+
+    static func files(_ sub: String) -> [URL] {
+        guard let root, let e = FileManager.default.enumerator(at: root.appendingPathComponent(sub), includingPropertiesForKeys: nil) else { return [] }
+        return e.compactMap { $0 as? URL }.filter { $0.pathExtension == "yml" || $0.pathExtension == "yaml" }.sorted { $0.path < $1.path }
+    }
+
+    /// `if:` values, one per line, with YAML quotes removed.
+    static func conditions(in url: URL) -> [(line: Int, text: String)] {
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else { return [] }
+        var out: [(Int, String)] = []
+        for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            var t = line.trimmingCharacters(in: .whitespaces)
+            if t.hasPrefix("- ") { t = String(t.dropFirst(2)).trimmingCharacters(in: .whitespaces) }
+            guard t.hasPrefix("if:") else { continue }
+            var v = t.dropFirst(3).trimmingCharacters(in: .whitespaces)
+            if let hash = v.range(of: " #") { v = String(v[..<hash.lowerBound]) }
+            if v.count >= 2, v.first == "'", v.last == "'" { v = String(v.dropFirst().dropLast()).replacingOccurrences(of: "''", with: "'") }
+            else if v.count >= 2, v.first == "\"", v.last == "\"" { v = String(v.dropFirst().dropLast()).replacingOccurrences(of: "\\\"", with: "\"") }
+            if !v.isEmpty, v != "|", v != ">" { out.append((n + 1, v)) }
+        }
+        return out
+    }
+
+    /// Every `${{ … }}` in a file, by line.
+    static func expressions(in url: URL) -> [(line: Int, text: String)] {
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else { return [] }
+        var out: [(Int, String)] = []
+        for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            var rest = Substring(line)
+            while let r = rest.range(of: "${{") {
+                guard let end = rest[r.upperBound...].range(of: "}}") else { break }
+                out.append((n + 1, String(rest[r.lowerBound..<end.upperBound])))
+                rest = rest[end.upperBound...]
+            }
+        }
+        return out
+    }
+}
+
+@Suite(.enabled(if: ExpressionCorpus.available, "corpus not found: set CIPORT_CORPUS"))
+struct ExpressionCorpusTests {
+    /// The starter workflows are valid GitHub: every expression in them must parse.
+    @Test func everyGitHubExpressionParses() throws {
+        let files = ExpressionCorpus.files("github-starter-workflows")
+        try #require(!files.isEmpty)
+        var count = 0
+        for f in files {
+            for (line, text) in ExpressionCorpus.expressions(in: f) + ExpressionCorpus.conditions(in: f) {
+                count += 1
+                let err = Expressions.syntaxError(in: text.unwrappingGitHubExpression, dialect: .github)
+                #expect(err == nil, "\(f.lastPathComponent):\(line): \(text): \(String(describing: err))")
+                // And translating never puts an expression into a GitLab script unflagged.
+                let r = Expressions.translateText(text, from: .github, to: .gitlab, context: .script)
+                #expect(!r.text.contains("${{") || r.fidelity >= .needsReview, "\(text) → \(r.text)")
+            }
+        }
+        #expect(count > 300)
+    }
+
+    /// Every GitLab template `rules:if` parses, and every translation is valid GitHub or flagged.
+    @Test func everyGitLabConditionParsesAndTranslates() throws {
+        let files = ExpressionCorpus.files("gitlab-templates")
+        try #require(!files.isEmpty)
+        var count = 0
+        for f in files {
+            for (line, text) in ExpressionCorpus.conditions(in: f) {
+                count += 1
+                #expect(Expressions.syntaxError(in: text, dialect: .gitlab) == nil, "\(f.lastPathComponent):\(line): \(text)")
+                let r = Expressions.translateCondition(text, from: .gitlab, to: .github)
+                if r.fidelity <= .approximated, let e = r.expression {
+                    #expect(Expressions.syntaxError(in: e, dialect: .github) == nil, "\(text) → \(e)")
+                }
+            }
+        }
+        #expect(count > 50)
     }
 }

@@ -146,10 +146,11 @@ struct GitHubToGitLab {
                 case .literal(let s): return [.text(s)]
                 }
             case .secret(let name):
-                diag.add(.needsReview, "secrets.\(name): define \(name) as a masked CI/CD variable in the GitLab project")
-                return [.variable(name)]
+                let v = gitlabName(name)
+                diag.add(.needsReview, "secrets.\(name): define \(v) as a masked CI/CD variable in the GitLab project")
+                return [.variable(v)]
             case .variable(let name), .env(let name):
-                return [.variable(name)]
+                return [.variable(gitlabName(name))]
             case .matrix(let axis):
                 return [.variable(Expressions.variableName(forMatrixAxis: axis))]
             case .input(let name):
@@ -158,11 +159,11 @@ struct GitHubToGitLab {
                 case .variable: return [.variable(Expressions.variableName(forMatrixAxis: name))]
                 }
             case .needsOutput(let job, let name):
-                let v = Expressions.variableName(forMatrixAxis: name)
+                let v = Expressions.variableName(forOutput: name)
                 diag.add(.needsReview, "needs.\(job).outputs.\(name): export \(v) from job '\(job)' through artifacts:reports:dotenv")
                 return [.variable(v)]
             case .stepOutput(let step, let name):
-                let v = Expressions.variableName(forMatrixAxis: name)
+                let v = Expressions.variableName(forOutput: name, step: step)
                 diag.add(.needsReview, "steps.\(step).outputs.\(name): set \(v) in an earlier script line (export \(v)=…) instead of $GITHUB_OUTPUT")
                 return [.variable(v)]
             case .unsupported(let f, let note):
@@ -196,6 +197,18 @@ struct GitHubToGitLab {
         default:
             throw Untranslatable(.needsReview, "'\(e.github)' has no GitLab text counterpart")
         }
+    }
+
+    /// The GitLab spelling of a GitHub variable name: GitHub's default variables (`GITHUB_WORKSPACE`)
+    /// become GitLab's, and names GitLab cannot spell (`cache-name`) are renamed, with a note.
+    private mutating func gitlabName(_ name: String) -> String {
+        if let e = ContextTable.byGitHubEnv[name], case .variable(let v) = e.gitlab {
+            diag.add(e.toGitLab, e.note)
+            return v
+        }
+        let safe = Expressions.safeVariableName(name)
+        if safe != name { diag.add(.approximated, "\(name) is spelled \(safe) on GitLab: variable names hold only letters, digits and _") }
+        return safe
     }
 
     private mutating func formatPieces(_ format: String, args: [Expr], context: Expressions.Context) throws(Untranslatable) -> [Piece] {
@@ -392,9 +405,10 @@ struct GitHubToGitLab {
                 case .literal(let s): return .string(s)
                 }
             case .secret(let name):
-                diag.add(.needsReview, "secrets.\(name): define \(name) as a masked CI/CD variable in the GitLab project")
-                return .variable(name)
-            case .variable(let name), .env(let name): return .variable(name)
+                let v = gitlabName(name)
+                diag.add(.needsReview, "secrets.\(name): define \(v) as a masked CI/CD variable in the GitLab project")
+                return .variable(v)
+            case .variable(let name), .env(let name): return .variable(gitlabName(name))
             case .matrix(let axis): return .variable(Expressions.variableName(forMatrixAxis: axis))
             case .input(let name):
                 switch options.inputs {

@@ -4,11 +4,14 @@ extension Expressions {
         guard let ref = GitHubRef.classify(e) else { return nil }
         switch ref {
         case .mapped(let entry): return "⟨" + entry.key + "⟩"
-        case .secret(let n), .variable(let n), .env(let n): return "⟨var:" + n + "⟩"
+        case .secret(let n), .variable(let n), .env(let n):
+            if let key = ContextTable.neutralKeyByVariable[n] { return "⟨" + key + "⟩" }
+            return "⟨var:" + safeVariableName(n) + "⟩"
         case .matrix(let axis): return "⟨matrix:" + variableName(forMatrixAxis: axis).lowercased() + "⟩"
         case .input(let n): return "⟨input:" + n + "⟩"
         // The GitLab side reads them as `$NAME` (a dotenv report, an exported variable).
-        case .needsOutput(_, let n), .stepOutput(_, let n): return "⟨var:" + variableName(forMatrixAxis: n) + "⟩"
+        case .needsOutput(_, let n): return "⟨var:" + variableName(forOutput: n) + "⟩"
+        case .stepOutput(let step, let n): return "⟨var:" + variableName(forOutput: n, step: step) + "⟩"
         case .unsupported: return nil
         }
     }

@@ -152,6 +152,21 @@ extension Expressions {
         }
     }
 
+    /// The variable that carries a GitHub output on GitLab: a job output (`needs.build.outputs.image-tag`
+    /// → `IMAGE_TAG`, exported by the producing job through `artifacts:reports:dotenv`) or, with
+    /// `step`, a step output (`steps.meta.outputs.tags` → `META_TAGS`, exported by an earlier line).
+    public static func variableName(forOutput name: String, step: String? = nil) -> String {
+        variableName(forMatrixAxis: step.map { $0 + "_" + name } ?? name)
+    }
+
+    /// `name` with every character GitLab does not allow in a variable name replaced by `_`, case kept.
+    static func safeVariableName(_ name: String) -> String {
+        guard !name.utf8.allSatisfy({ Lexer.isIdentChar($0, dash: false) }) || name.utf8.first.map(Lexer.isDigit) == true else { return name }
+        var out = String(name.unicodeScalars.map { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0)) ? Character($0) : "_" })
+        if let f = out.first, f.isNumber { out = "_" + out }
+        return out
+    }
+
     /// The environment variable name a matrix axis gets on GitLab (`node-version` → `NODE_VERSION`).
     public static func variableName(forMatrixAxis axis: String) -> String {
         var out = ""
