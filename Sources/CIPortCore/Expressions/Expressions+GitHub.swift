@@ -517,6 +517,10 @@ struct GitHubToGitLab {
             }
             throw Untranslatable(.needsReview, "GitLab has no full ref to test with startsWith(github.ref, '\(lit)')")
         }
+        if a.dottedPath == "github.ref", lit.contains("/") {
+            // CI_COMMIT_REF_NAME is the short name: `endsWith(github.ref, '/main')` has no exact form.
+            throw Untranslatable(.needsReview, "GitLab has no full ref to test with \(name)(github.ref, '\(lit)')")
+        }
         let subject = try operand(a)
         guard case .variable(let v) = subject else {
             throw Untranslatable(.needsReview, "\(name)() on '\(a.github)' needs a variable to test")
