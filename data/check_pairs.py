@@ -175,7 +175,8 @@ def check_ci(path, doc, side, errors):
                     continue
                 uses = [s.get("uses", "") for s in steps if isinstance(s, dict)]
                 if not any(u.startswith("actions/checkout@") for u in uses) and \
-                        not any(u.startswith("actions/download-artifact@") for u in uses):
+                        not any(u.startswith(("actions/download-artifact@", "actions/deploy-pages@"))
+                                for u in uses):
                     errors.append(f"{path}: target job {jname} has no actions/checkout")
     else:
         reserved = {"stages", "variables", "default", "workflow", "include", "image",
