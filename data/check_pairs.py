@@ -35,7 +35,7 @@ TOP_KEYS = ["id", "task", "source", "target", "license", "notes", "source_file",
 ID_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 # contexts an attacker controls; they must never be expanded inline in run:
 UNTRUSTED = re.compile(
-    r"\$\{\{\s*github\.(head_ref|event\.(pull_request\.(title|body|head\.ref|head\.label)"
+    r"\$\{\{\s*github\.(head_ref|ref_name|event\.ref\b|event\.(pull_request\.(title|body|head\.ref|head\.label)"
     r"|issue\.(title|body)|comment\.body|review\.body|head_commit\.message|commits))")
 PLACEHOLDER = re.compile(r"\b(TODO|FIXME|XXX|CHANGEME)\b|<your[-_ ]", re.I)
 
