@@ -6,14 +6,16 @@ import Foundation
 /// (found by search), which is where a person starts reading anyway.
 enum CatalogFile {
     static let entryKeys: Set<String> = [
-        "action", "kind", "inputs", "secrets", "lists", "refInput", "image", "script", "variables",
-        "idTokens", "services", "cache", "artifacts", "outputs", "options", "fidelity", "note",
+        "action", "kind", "inputs", "secrets", "words", "raw", "refInput", "image", "entrypoint", "script",
+        "variables", "idTokens", "services", "cache", "artifacts", "pages", "release", "outputs", "options",
+        "fidelity", "note",
     ]
     static let optionKeys: Set<String> = [
-        "input", "equals", "image", "script", "variables", "idTokens", "services", "cache", "fidelity", "note",
+        "input", "equals", "not", "absent", "image", "script", "variables", "idTokens", "services", "cache", "fidelity", "note",
     ]
     static let cacheKeys: Set<String> = ["key", "keyFiles", "keyPrefix", "paths", "fallbackKeys", "policy", "when"]
-    static let artifactKeys: Set<String> = ["name", "paths", "expireIn", "when"]
+    static let artifactKeys: Set<String> = ["name", "paths", "expireIn", "when", "reports"]
+    static let releaseKeys: Set<String> = ["tagName", "name", "description"]
 
     /// Decodes and checks entry `number` (1-based).
     static func entry(_ item: Any, number: Int, text: String, file: String) throws(InputError) -> ActionEntry {
@@ -28,10 +30,14 @@ enum CatalogFile {
         try checkKeys(dict, entryKeys, at: "", fail)
         if let c = dict["cache"] as? [String: Any] { try checkKeys(c, cacheKeys, at: "cache.", fail) }
         if let a = dict["artifacts"] as? [String: Any] { try checkKeys(a, artifactKeys, at: "artifacts.", fail) }
+        if let r = dict["release"] as? [String: Any] { try checkKeys(r, releaseKeys, at: "release.", fail) }
         for (i, o) in ((dict["options"] as? [Any]) ?? []).enumerated() {
             guard let o = o as? [String: Any] else { throw fail("'options[\(i)]': expected an object") }
             try checkKeys(o, optionKeys, at: "options[\(i)].", fail)
             if let c = o["cache"] as? [String: Any] { try checkKeys(c, cacheKeys, at: "options[\(i)].cache.", fail) }
+            if o["absent"] as? Bool == true, o["equals"] != nil || o["not"] != nil {
+                throw fail("'options[\(i)]': 'absent' cannot be combined with 'equals' or 'not'")
+            }
             try checkEnum(o["fidelity"], Fidelity.allCases.map(\.rawValue), "options[\(i)].fidelity", fail)
         }
         // Enum values are checked here, because DecodingError's wording for them is Swift's, not the user's.
@@ -73,7 +79,7 @@ enum CatalogFile {
             throw fail("'action' must be 'owner/name' or 'owner/name/path', without '@ref'")
         }
         let known = e.knownInputs
-        for (field, names) in [("secrets", e.secrets ?? []), ("lists", e.lists ?? [])] {
+        for (field, names) in [("secrets", e.secrets ?? []), ("words", Array((e.words ?? [:]).keys)), ("raw", e.raw ?? [])] {
             if let bad = names.first(where: { !known.contains($0.lowercased()) }) {
                 throw fail("'\(field)' names '\(bad)', which is not in 'inputs'")
             }

@@ -104,7 +104,8 @@ public struct ActionTranslation: Sendable, Equatable {
     /// Artifacts of earlier jobs this step downloads (`actions/download-artifact`): GitLab fetches them through `needs`.
     public var fetchesArtifacts: Bool = false
     public var variables: [KeyValue] = []
-    /// Plumbing GitLab does itself (`actions/checkout`): nothing is written.
+    /// Plumbing GitLab does itself (`actions/checkout`): nothing is written but `variables`
+    /// (`GIT_DEPTH`, `GIT_SUBMODULE_STRATEGY`).
     public var implicit: Bool = false
     public var fidelity: Fidelity = .translated
     public var notes: [String] = []
@@ -112,6 +113,12 @@ public struct ActionTranslation: Sendable, Equatable {
     public var services: [Service] = []
     /// OIDC tokens the job must request (GitLab `id_tokens`): key is the variable, value the audience.
     public var idTokens: [KeyValue] = []
+    /// The image's entrypoint override, when `image` needs one (`[""]` for tool images).
+    public var imageEntrypoint: [String]?
+    /// The step publishes GitLab Pages: the job must be named `pages` and keep `public/` as artifacts.
+    public var pages: Bool = false
+    /// A GitLab `release:` for the job.
+    public var release: Release?
     /// What `steps.<id>.outputs.<name>` becomes: key is the output name, value a GitLab expression.
     public var outputs: [KeyValue] = []
 

@@ -39,14 +39,21 @@ public struct ActionEntry: Sendable, Codable, Equatable {
     public var inputs: [String: String]?
     /// Inputs that hold credentials: they reach the job only as `$VARIABLE` references, never as text.
     public var secrets: [String]?
-    /// Inputs that hold several values (newline- or comma-separated), substituted as separate
-    /// shell words, each quoted (`"a" "b"`), so templates can loop over them (`for t in {{tags}}`).
-    public var lists: [String]?
+    /// Inputs substituted as separate shell words in scripts, each quoted (`"a" "b"`), so templates
+    /// can loop over them (`for t in {{tags}}`); the value is the flag written before each word
+    /// (`"build-args": "--build-arg"` → `--build-arg "A=1" --build-arg "B=2"`), `""` for none.
+    /// Without a flag values split on whitespace, commas and newlines; with one, on newlines only.
+    /// A lone `$VARIABLE` stays unquoted, so the shell splits it at run time.
+    public var words: [String: String]?
+    /// Inputs that are shell code themselves (`args`, an inline script): substituted unquoted and unescaped.
+    public var raw: [String]?
     /// An input that takes the `@ref` when the step does not set it (`dtolnay/rust-toolchain@nightly`).
     public var refInput: String?
     /// Template of a container image providing the tool; version-like values are made into image
     /// tags (`3.x` → `3`, `v20` → `20`, `lts/*` → `lts`).
     public var image: String?
+    /// The image's entrypoint override (`[""]` for images whose entrypoint is the tool itself).
+    public var entrypoint: [String]?
     /// Templates of commands, in order, written as they must run in a GitLab job's shell.
     public var script: [String]?
     /// Job variables (templates), written in key order.
@@ -57,7 +64,11 @@ public struct ActionEntry: Sendable, Codable, Equatable {
     public var services: [String]?
     public var cache: CacheTemplate?
     public var artifacts: ArtifactsTemplate?
-    /// Step outputs (`steps.<id>.outputs.<name>`) and the GitLab expression that holds each.
+    /// The step publishes GitLab Pages (the job must be the `pages` job, its artifacts `public/`).
+    public var pages: Bool?
+    /// GitLab `release:` (templates).
+    public var release: ReleaseTemplate?
+    /// Step outputs (`steps.<id>.outputs.<name>`) and the GitLab expression (template) that holds each.
     public var outputs: [String: String]?
     /// Additions applied when the step sets an input (and, with `equals`, to that value).
     public var options: [Option]?
@@ -92,15 +103,30 @@ public struct ActionEntry: Sendable, Codable, Equatable {
         public var paths: [String]?
         public var expireIn: String?
         public var when: String?
+        /// Report type (`junit`, `coverage_report`, …) → paths (template).
+        public var reports: [String: String]?
 
         public init() {}
     }
 
-    /// What the step adds when it sets `input` (to `equals`, when given; compared ignoring case).
-    /// A value decided at run time (an expression) applies the option and flags it for review.
+    /// GitLab `release:` (every field a template).
+    public struct ReleaseTemplate: Sendable, Codable, Equatable {
+        public var tagName: String
+        public var name: String?
+        public var description: String?
+
+        public init(tagName: String) { self.tagName = tagName }
+    }
+
+    /// What the step adds, depending on `input`. With neither `equals`, `not` nor `absent`: when the
+    /// step sets the input. `equals`/`not` compare the step's value, or the input's default when the
+    /// step sets none (ignoring case). `absent: true`: when the step does not set it. A value decided at
+    /// run time (an expression) applies the first `equals` option and flags it for review.
     public struct Option: Sendable, Codable, Equatable {
         public var input: String
         public var equals: String?
+        public var not: String?
+        public var absent: Bool?
         /// Replaces the entry's image.
         public var image: String?
         /// Appended to the entry's script.
@@ -156,7 +182,14 @@ extension ActionEntry {
                 if let v { out.append(("artifacts.\(f)", v)) }
             }
             for v in a.paths ?? [] { out.append(("artifacts.paths", v)) }
+            for (k, v) in a.reports ?? [:] { out.append(("artifacts.reports.\(k)", v)) }
         }
+        if let r = release {
+            for (f, v) in [("tagName", r.tagName), ("name", r.name), ("description", r.description)] {
+                if let v { out.append(("release.\(f)", v)) }
+            }
+        }
+        for (k, v) in outputs ?? [:] { out.append(("outputs.\(k)", v)) }
         for (i, o) in (options ?? []).enumerated() {
             frag("options[\(i)].", image: o.image, script: o.script, variables: o.variables,
                  idTokens: o.idTokens, cache: o.cache, note: o.note)

@@ -45,7 +45,9 @@ struct ActionRenderer {
     private var given: [String: String] = [:]
     private var defaults: [String: String] = [:]
     private var secrets: Set<String>
-    private var lists: Set<String>
+    /// Word-list inputs and the flag before each word.
+    private var words: [String: String]
+    private var raw: Set<String>
     private var out = ActionTranslation()
     private var variables: [String: String] = [:]
     private var variableOrder: [String] = []
@@ -61,16 +63,14 @@ struct ActionRenderer {
         for (k, v) in entry.inputs ?? [:] where !v.isEmpty { defaults[k.lowercased()] = v }
         if let r = entry.refInput, given[r.lowercased()] == nil, let v = ref.meaningfulRef { given[r.lowercased()] = v }
         secrets = Set((entry.secrets ?? []).map { $0.lowercased() })
-        lists = Set((entry.lists ?? []).map { $0.lowercased() })
+        words = Dictionary((entry.words ?? [:]).map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { a, _ in a })
+        raw = Set((entry.raw ?? []).map { $0.lowercased() })
     }
 
     mutating func render() -> ActionTranslation {
         out.fidelity = entry.baseFidelity
-        switch entry.kind {
-        case .implicit: out.implicit = true
-        case .downloadArtifact: out.fetchesArtifacts = true
-        default: break
-        }
+        out.fetchesArtifacts = entry.kind == .downloadArtifact
+        out.pages = entry.pages ?? false
         if entry.kind == .unsupported {
             // Nothing is written; the note says what to use instead.
             if let n = entry.note { out.notes.append(renderNote(n)) }
@@ -83,31 +83,48 @@ struct ActionRenderer {
 
         applyFragment(image: entry.image, script: entry.script, variables: entry.variables, idTokens: entry.idTokens,
                       services: entry.services, cache: entry.cache, fidelity: nil, note: entry.note)
+        if out.image != nil { out.imageEntrypoint = entry.entrypoint }
         if let a = entry.artifacts { renderArtifacts(a) }
+        if let r = entry.release { renderRelease(r) }
         for (name, expr) in (entry.outputs ?? [:]).sorted(by: { $0.key < $1.key }) {
-            out.outputs.append(KeyValue(name, expr, pos: step.pos))
+            if let v = render(expr, .value, field: "output \(name)", quiet: true) {
+                out.outputs.append(KeyValue(name, v, pos: step.pos))
+            }
         }
 
         var decidedAtRunTime: Set<String> = []
-        for option in entry.options ?? [] {
-            let input = option.input.lowercased()
-            guard let value = given[input] else { continue }
-            if let equals = option.equals {
-                if isDynamic(value) {
-                    // Which option applies is known only when the job runs: apply the first, flag it.
-                    if decidedAtRunTime.contains(input) { continue }
-                    decidedAtRunTime.insert(input)
-                    lower(.needsReview, "'\(option.input)' is decided at run time; written as if it were '\(equals)'")
-                } else if value.trimmingCharacters(in: .whitespacesAndNewlines).lowercased() != equals.lowercased() {
-                    continue
-                }
-            }
+        for option in entry.options ?? [] where applies(option, &decidedAtRunTime) {
+            let before = out.image
             applyFragment(image: option.image, script: option.script, variables: option.variables,
                           idTokens: option.idTokens, services: option.services, cache: option.cache,
                           fidelity: option.fidelity, note: option.note)
+            // An option's image is another tool's image: the entry's entrypoint no longer applies.
+            if out.image != before { out.imageEntrypoint = nil }
         }
         out.variables = variableOrder.sorted().map { KeyValue($0, variables[$0]!, pos: step.pos) }
+        // Plumbing GitLab does itself writes nothing but variables, unless an option asked for commands.
+        out.implicit = entry.kind == .implicit && out.script.isEmpty
         return out
+    }
+
+    private mutating func applies(_ option: ActionEntry.Option, _ decidedAtRunTime: inout Set<String>) -> Bool {
+        let input = option.input.lowercased()
+        let given = self.given[input]
+        if option.absent == true { return given == nil }
+        if option.equals == nil && option.not == nil { return given != nil }
+        guard let value = (given ?? defaults[input])?.trimmingCharacters(in: .whitespacesAndNewlines) else {
+            return false
+        }
+        if isDynamic(value) {
+            // Which option applies is known only when the job runs: apply the first, flag it.
+            guard let equals = option.equals, !decidedAtRunTime.contains(input) else { return false }
+            decidedAtRunTime.insert(input)
+            lower(.needsReview, "'\(option.input)' is decided at run time; written as if it were '\(equals)'")
+            return true
+        }
+        if let equals = option.equals, value.lowercased() != equals.lowercased() { return false }
+        if let not = option.not, value.lowercased() == not.lowercased() { return false }
+        return true
     }
 
     // MARK: Fragments
@@ -119,7 +136,7 @@ struct ActionRenderer {
         if let image, let s = render(image, .image, field: "image") { out.image = s }
         for line in script ?? [] {
             if let s = render(line, .script, field: "a script line") {
-                out.script.append(s.trimmingCharacters(in: .whitespaces))
+                out.script.append(Self.squeezeSpaces(s))
             }
         }
         for (k, v) in (vars ?? [:]).sorted(by: { $0.key < $1.key }) {
@@ -154,7 +171,12 @@ struct ActionRenderer {
         }
         c.keyFiles += lines(t.keyFiles, .value, "cache key files")
         if let p = t.keyPrefix { c.keyPrefix = render(p, .value, field: "cache key prefix") }
-        c.paths = lines(t.paths, .value, "cache paths")
+        c.paths = lines(t.paths, .value, "cache paths").map(Self.projectRelative)
+        let outside = c.paths.filter { $0.hasPrefix("~") || $0.hasPrefix("/") || $0.hasPrefix("$HOME") }
+        if !outside.isEmpty {
+            lower(.needsReview, "GitLab caches only paths inside the project directory: point the tool's cache at "
+                + "$CI_PROJECT_DIR instead of \(outside.joined(separator: ", "))")
+        }
         let excluded = c.paths.filter { $0.hasPrefix("!") }
         if !excluded.isEmpty {
             c.paths.removeAll { $0.hasPrefix("!") }
@@ -174,12 +196,26 @@ struct ActionRenderer {
     private mutating func renderArtifacts(_ t: ActionEntry.ArtifactsTemplate) {
         var a = Artifacts(pos: step.pos)
         if let n = t.name { a.name = render(n, .value, field: "artifact name") }
-        let all = lines(t.paths, .value, "artifact paths")
+        if a.name?.isEmpty == true { a.name = nil }
+        let all = lines(t.paths, .value, "artifact paths").map(Self.projectRelative)
         a.paths = all.filter { !$0.hasPrefix("!") }
         a.exclude = all.filter { $0.hasPrefix("!") }.map { String($0.dropFirst()) }
         if let e = t.expireIn { a.expireIn = render(e, .value, field: "artifact expiry", quiet: true) }
         if let w = t.when { a.when = render(w, .value, field: "artifact when") }
-        if !a.paths.isEmpty { out.artifacts = a }
+        for (type, paths) in (t.reports ?? [:]).sorted(by: { $0.key < $1.key }) {
+            for p in lines([paths], .value, "\(type) report paths") {
+                a.reports.append(KeyValue(type, Self.projectRelative(p), pos: step.pos))
+            }
+        }
+        if !a.paths.isEmpty || !a.reports.isEmpty { out.artifacts = a }
+    }
+
+    private mutating func renderRelease(_ t: ActionEntry.ReleaseTemplate) {
+        guard let tag = render(t.tagName, .value, field: "release tag") else { return }
+        var r = Release(tagName: tag, pos: step.pos)
+        if let n = t.name, let v = render(n, .value, field: "release name", quiet: true), !v.isEmpty { r.name = v }
+        if let d = t.description, let v = render(d, .value, field: "release description", quiet: true), !v.isEmpty { r.description = v }
+        out.release = r
     }
 
     /// Multi-line templates split into one entry per non-empty line.
@@ -228,7 +264,13 @@ struct ActionRenderer {
         if let raw = given[key] {
             if secrets.contains(key) { return secretReference(name, raw) }
             if place == .note { return raw }
-            if lists.contains(key) { return listValue(raw, place) }
+            if let flag = words[key] { return wordsValue(raw, flag: flag, place) }
+            if place == .script, self.raw.contains(key) {
+                // Shell code of its own: translated, never quoted or escaped.
+                let r = Expressions.translateText(raw, from: dialect, to: .gitlab, context: .script)
+                absorb(r)
+                return r.text
+            }
             if place == .image {
                 let t = translated(raw, .value)
                 if let tag = Self.imageTag(t) { return tag }
@@ -237,27 +279,38 @@ struct ActionRenderer {
                 return translated(raw, place)
             }
         }
-        if let fallback { return fallback }
-        return defaults[key]
+        // Fallbacks and defaults are catalog text, already in GitLab's dialect.
+        guard let literal = fallback ?? defaults[key] else { return nil }
+        return place == .image ? (Self.imageTag(literal) ?? literal) : literal
     }
 
     /// `with:` text translated with the expression layer; its notes, fidelity and env join the result.
     private mutating func translated(_ raw: String, _ place: Place) -> String {
         let r = Expressions.translateText(raw, from: dialect, to: .gitlab, context: place == .script ? .script : .value)
-        lower(r.fidelity, nil)
-        for n in r.notes where !out.notes.contains(n) { out.notes.append(n) }
-        for kv in r.env where variables[kv.key] == nil { setVariable(kv.key, kv.value) }
+        absorb(r)
         // Script templates put inputs inside double quotes; keep a value from closing them early.
         return place == .script ? Self.escapeForDoubleQuotes(r.text) : r.text
     }
 
-    private mutating func listValue(_ raw: String, _ place: Place) -> String {
-        let items = raw.split(whereSeparator: { $0.isNewline || $0 == "," })
+    private mutating func absorb(_ r: Expressions.TextResult) {
+        lower(r.fidelity, nil)
+        for n in r.notes where !out.notes.contains(n) { out.notes.append(n) }
+        for kv in r.env where variables[kv.key] == nil { setVariable(kv.key, kv.value) }
+    }
+
+    private mutating func wordsValue(_ raw: String, flag: String, _ place: Place) -> String {
+        let items = raw.split(whereSeparator: { flag.isEmpty ? ($0.isWhitespace || $0 == ",") : $0.isNewline })
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         let values = items.map { translated($0, place == .script ? .script : .value) }
-        guard place == .script else { return values.joined(separator: "\n") }
-        // A lone variable stays unquoted so the shell splits it into its items at run time.
-        return values.map { Self.isVariableReference($0) ? $0 : "\"\($0)\"" }.joined(separator: " ")
+        guard place == .script else { return values.joined(separator: " ") }
+        return values.map { v in
+            if Self.isVariableReference(v) {
+                // A variable may hold several words: the shell splits it at run time, the flag goes
+                // before each through printf.
+                return flag.isEmpty ? v : "$(printf -- '\(flag) %s ' \(v))"
+            }
+            return flag.isEmpty ? "\"\(v)\"" : "\(flag) \"\(v)\""
+        }.joined(separator: " ")
     }
 
     /// A secret input as a `$VARIABLE` reference: the job gets the value from GitLab's CI/CD variables.
@@ -359,6 +412,34 @@ struct ActionRenderer {
               t.first?.isLetter == true || t.first?.isNumber == true
         else { return nil }
         return t
+    }
+
+    /// `$CI_PROJECT_DIR/x` → `x`: GitLab's cache and artifact paths are relative to the project directory.
+    static func projectRelative(_ path: String) -> String {
+        for prefix in ["$CI_PROJECT_DIR/", "${CI_PROJECT_DIR}/"] where path.hasPrefix(prefix) {
+            return String(path.dropFirst(prefix.count))
+        }
+        return path
+    }
+
+    /// Collapses runs of spaces outside quotes (left by optional `{{input|}}` words) and trims the line.
+    static func squeezeSpaces(_ line: String) -> String {
+        var out = ""
+        var quote: Character?
+        var escaped = false
+        for ch in line {
+            if escaped { escaped = false; out.append(ch); continue }
+            if ch == "\\" && quote != "'" { escaped = true; out.append(ch); continue }
+            if let q = quote {
+                if ch == q { quote = nil }
+            } else if ch == "\"" || ch == "'" {
+                quote = ch
+            } else if ch == " ", out.last == " " {
+                continue
+            }
+            out.append(ch)
+        }
+        return out.trimmingCharacters(in: .whitespaces)
     }
 
     static func escapeForDoubleQuotes(_ s: String) -> String {
