@@ -100,13 +100,11 @@ enum CatalogFile {
             return s
         }
         func kind(_ type: Any.Type) -> String {
-            switch type {
-            case is String.Type: "a string"
-            case is Bool.Type: "true or false"
-            case is [String].Type, is [ActionEntry.Option].Type: "a list"
-            default: String(describing: type).contains("Dictionary") || String(describing: type).contains("Template")
-                ? "an object" : "a \(type)"
-            }
+            let name = String(describing: type)
+            if type == String.self { return "a string" }
+            if type == Bool.self { return "true or false" }
+            if name.hasPrefix("Array") { return "a list" }
+            return "an object"
         }
         switch error {
         case .keyNotFound(let key, let ctx):
@@ -154,15 +152,27 @@ enum CatalogFile {
         return SourcePos(file: file, line: line, column: offset - lineStart + 1)
     }
 
-    /// Foundation's JSON errors say "around line L, column C" in their description; use that when present.
-    static func syntaxErrorPos(_ error: any Error, file: String) -> SourcePos {
+    /// Foundation's JSON errors say "around line L, column C" or "around character N" (a byte
+    /// offset); turn either into a position.
+    static func syntaxErrorPos(_ error: any Error, in json: Data, file: String) -> SourcePos {
         let d = "\(error) \((error as NSError).userInfo)"
-        guard let re = try? NSRegularExpression(pattern: "line (\\d+), column (\\d+)"),
-              let m = re.firstMatch(in: d, range: NSRange(location: 0, length: (d as NSString).length)),
-              let line = Int((d as NSString).substring(with: m.range(at: 1))),
-              let col = Int((d as NSString).substring(with: m.range(at: 2)))
-        else { return SourcePos(file: file, line: 1, column: 1) }
-        return SourcePos(file: file, line: line, column: col)
+        func ints(_ pattern: String) -> [Int]? {
+            guard let re = try? NSRegularExpression(pattern: pattern),
+                  let m = re.firstMatch(in: d, range: NSRange(location: 0, length: (d as NSString).length))
+            else { return nil }
+            return (1..<m.numberOfRanges).compactMap { Int((d as NSString).substring(with: m.range(at: $0))) }
+        }
+        if let lc = ints("line (\\d+), column (\\d+)"), lc.count == 2 {
+            return SourcePos(file: file, line: lc[0], column: lc[1])
+        }
+        if let offset = ints("character (\\d+)")?.first, offset <= json.count {
+            var line = 1, column = 1
+            for byte in json.prefix(offset) {
+                if byte == UInt8(ascii: "\n") { line += 1; column = 1 } else if byte & 0xC0 != 0x80 { column += 1 }
+            }
+            return SourcePos(file: file, line: line, column: column)
+        }
+        return SourcePos(file: file, line: 1, column: 1)
     }
 
     static func syntaxErrorText(_ error: any Error) -> String {

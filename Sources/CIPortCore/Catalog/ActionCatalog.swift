@@ -32,7 +32,7 @@ extension ActionCatalog {
         do {
             root = try JSONSerialization.jsonObject(with: json, options: [])
         } catch {
-            throw InputError(CatalogFile.syntaxErrorPos(error, file: file), "not valid JSON: \(CatalogFile.syntaxErrorText(error))")
+            throw InputError(CatalogFile.syntaxErrorPos(error, in: json, file: file), "not valid JSON: \(CatalogFile.syntaxErrorText(error))")
         }
         let list: [Any]
         if let object = root as? [String: Any] {

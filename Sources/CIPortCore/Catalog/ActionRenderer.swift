@@ -136,7 +136,7 @@ struct ActionRenderer {
         if let image, let s = render(image, .image, field: "image") { out.image = s }
         for line in script ?? [] {
             if let s = render(line, .script, field: "a script line") {
-                out.script.append(Self.squeezeSpaces(s))
+                out.script.append(s.trimmingCharacters(in: .whitespaces))
             }
         }
         for (k, v) in (vars ?? [:]).sorted(by: { $0.key < $1.key }) {
@@ -233,9 +233,14 @@ struct ActionRenderer {
     /// Renders a template; nil (with a note unless `quiet`) when it names an input that has no value.
     private mutating func render(_ template: String, _ place: Place, field: String, quiet: Bool = false) -> String? {
         var s = ""
+        var droppedWord = false
         for piece in Template.parse(template) {
             switch piece {
-            case .text(let t): s += t
+            case .text(var t):
+                // An optional word that rendered empty (`a {{flag|}} b`) leaves one space, not two.
+                if droppedWord, s.hasSuffix(" "), t.hasPrefix(" ") { t.removeFirst() }
+                droppedWord = false
+                s += t
             case .input(let name, let fallback):
                 guard let v = value(name, fallback: fallback, place) else {
                     if !quiet {
@@ -243,6 +248,7 @@ struct ActionRenderer {
                     }
                     return nil
                 }
+                droppedWord = v.isEmpty
                 s += v
             }
         }
@@ -420,26 +426,6 @@ struct ActionRenderer {
             return String(path.dropFirst(prefix.count))
         }
         return path
-    }
-
-    /// Collapses runs of spaces outside quotes (left by optional `{{input|}}` words) and trims the line.
-    static func squeezeSpaces(_ line: String) -> String {
-        var out = ""
-        var quote: Character?
-        var escaped = false
-        for ch in line {
-            if escaped { escaped = false; out.append(ch); continue }
-            if ch == "\\" && quote != "'" { escaped = true; out.append(ch); continue }
-            if let q = quote {
-                if ch == q { quote = nil }
-            } else if ch == "\"" || ch == "'" {
-                quote = ch
-            } else if ch == " ", out.last == " " {
-                continue
-            }
-            out.append(ch)
-        }
-        return out.trimmingCharacters(in: .whitespaces)
     }
 
     static func escapeForDoubleQuotes(_ s: String) -> String {
