@@ -15,6 +15,9 @@ struct GitLabChecks {
     private var templates: [String: YMapping] = [:]
     private var stageOrder: [String: Int] = [:]
     private var stageNames: [String] = []
+    /// Whether the file declares `stages:`. A file that does not, yet uses stages beyond the
+    /// defaults, is a fragment meant to be included by one that does (GitLab's Jobs/ templates).
+    private var declaresStages = false
     private var resolved: [String: Resolved] = [:]
 
     static func run(_ root: YMapping) -> DiagnosticSink {
@@ -111,7 +114,7 @@ struct GitLabChecks {
         for (name, m) in templates.sorted(by: { $0.value.pos < $1.value.pos }) where usedTemplates.contains(name) {
             checkJobKeys(m, owner: "'\(name)'", allowed: Self.jobKeywords)
         }
-        for j in jobs { checkJobKeys(j.map, owner: "job '\(j.key.value)'", allowed: Self.jobKeywords) }
+        for j in jobs { checkJobKeys(j.map, owner: "job '\(j.key.value)'", allowed: Self.jobKeywords, isJob: true) }
         for j in jobs { checkJobAsResolved(j.key) }
         checkNeedsGraph()
     }
@@ -128,7 +131,12 @@ struct GitLabChecks {
             checkStringList(value, "'\(key.value)'")
         case "variables": checkVariables(value, owner: "the top level")
         case "workflow": checkWorkflow(value)
-        case "spec", "$schema": break
+        case "spec":
+            // `spec:` belongs to a header document (before `---`); here, with job keys, it was
+            // meant as a job, which GitLab no longer allows under that name.
+            guard let m = mapping(value, "'spec'") else { return }
+            checkKeys(m, ["inputs", "include", "component"], "'spec'")
+        case "$schema": break
         default: checkJobValue(key, value, owner: "the top level")
         }
     }
@@ -136,6 +144,7 @@ struct GitLabChecks {
     private mutating func setUpStages() {
         var list: [String] = []
         if let v = root["stages"] ?? root["types"], !v.isReference {
+            declaresStages = true
             func flatten(_ n: YNode) {
                 if let s = n.nonNullScalar { list.append(s.value) } else { n.sequence?.items.forEach(flatten) }
             }
@@ -149,7 +158,7 @@ struct GitLabChecks {
 
     // MARK: Keys of jobs, templates and default
 
-    private mutating func checkJobKeys(_ m: YMapping, owner: String, allowed: Set<String>) {
+    private mutating func checkJobKeys(_ m: YMapping, owner: String, allowed: Set<String>, isJob: Bool = false) {
         for p in m.pairs {
             let k = p.key.value
             guard allowed.contains(k) else {
@@ -166,6 +175,10 @@ struct GitLabChecks {
             }
             if k == "type" { sink.warning(p.key.pos, "'type' is deprecated; use 'stage'") }
             checkJobValue(p.key, p.value, owner: owner)
+        }
+        // GitLab deep-merges mappings along `extends`, so a required key may come from a parent.
+        if isJob, m["extends"] == nil, let env = m["environment"], let em = env.mapping, em.merged()["name"] == nil {
+            sink.error(env.pos, "'environment' of \(owner) has no 'name'")
         }
         if let only = m.pair("only") ?? m.pair("except"), m["rules"] != nil {
             sink.error(only.key.pos, "'\(only.key.value)' cannot be used together with 'rules' in \(owner)")
@@ -195,7 +208,7 @@ struct GitLabChecks {
         case "dependencies": checkStringList(v, what)
         case "tags": checkStringList(v, what, nested: true)
         case "extends": checkStringList(v, what, allowScalar: true)
-        case "rules": checkRules(v, what, keys: Self.ruleKeys, when: Self.ruleWhen)
+        case "rules": checkRules(v, what, owner: owner, keys: Self.ruleKeys, when: Self.ruleWhen)
         case "only", "except": checkFilter(v, what)
         case "allow_failure": checkAllowFailure(v, what)
         case "artifacts": checkArtifacts(v, what)
@@ -315,23 +328,24 @@ struct GitLabChecks {
         }
     }
 
-    private mutating func checkRules(_ v: YNode, _ what: String, keys: Set<String>, when: [String]) {
+    private mutating func checkRules(_ v: YNode, _ what: String, owner: String, keys: Set<String>, when: [String]) {
         if v.scalar?.isNull ?? false { return }
         guard let q = list(v, what) else { return }
-        for item in q.items {
+        for (i, item) in q.items.enumerated() {
             if item.isReference { checkReference(item); continue }
-            guard let m = mapping(item, "a rule in \(what)") else { continue }
+            let rule = "rule \(i + 1) of \(owner)"
+            guard let m = mapping(item, rule) else { continue }
             let m2 = m.merged()
-            checkKeys(m2, keys, "a rule in \(what)")
+            checkKeys(m2, keys, rule)
             for p in m2.pairs {
-                let w = "'\(p.key.value)' in a rule of \(what)"
+                let w = "'\(p.key.value)' in \(rule)"
                 if p.value.isReference { checkReference(p.value); continue }
                 switch p.key.value {
                 case "if": _ = string(p.value, w)
                 case "when": oneOf(p.value, w, when)
                 case "start_in": _ = string(p.value, w)
                 case "allow_failure", "interruptible": bool(p.value, w)
-                case "variables": checkVariables(p.value, owner: "a rule of \(what)")
+                case "variables": checkVariables(p.value, owner: rule)
                 case "changes", "exists":
                     if let cm = p.value.mapping {
                         checkKeys(cm, p.key.value == "changes" ? ["paths", "compare_to"] : ["paths", "project", "ref"], w)
@@ -346,7 +360,7 @@ struct GitLabChecks {
                 }
             }
             if m2["when"]?.string == "delayed", m2["start_in"] == nil {
-                sink.error(item.pos, "a rule in \(what) with 'when: delayed' needs 'start_in'")
+                sink.error(item.pos, "\(rule) is 'when: delayed' but has no 'start_in'")
             }
         }
     }
@@ -558,7 +572,10 @@ struct GitLabChecks {
                 sink.error(item.pos, "an entry of \(what) has both '\(sources[0])' and '\(sources[1])'")
             }
             if m["project"] != nil, m["file"] == nil { sink.error(item.pos, "an entry of \(what) with 'project' needs 'file'") }
-            if let r = m["rules"] { checkRules(r, "an entry of \(what)", keys: ["if", "exists", "changes", "when"], when: ["always", "never"]) }
+            if let r = m["rules"] {
+                checkRules(r, "'rules' of an entry of \(what)", owner: "an entry of \(what)", keys: ["if", "exists", "changes", "when"],
+                           when: ["always", "never"])
+            }
         }
     }
 
@@ -566,7 +583,7 @@ struct GitLabChecks {
         guard let m = mapping(v, "'workflow'") else { return }
         checkKeys(m, ["name", "rules", "auto_cancel"], "'workflow'")
         if let n = m["name"] { _ = string(n, "'workflow:name'") }
-        if let r = m["rules"] { checkRules(r, "'workflow'", keys: Self.workflowRuleKeys, when: ["always", "never"]) }
+        if let r = m["rules"] { checkRules(r, "'workflow:rules'", owner: "'workflow'", keys: Self.workflowRuleKeys, when: ["always", "never"]) }
         if let a = m["auto_cancel"] { checkAutoCancel(a, "'workflow:auto_cancel'") }
     }
 
@@ -658,7 +675,12 @@ struct GitLabChecks {
         if let (stage, pos) = stageOf(r), stageOrder[stage] == nil {
             let hint = ValidationSupport.didYouMean(stage, among: stageNames)
             if let pos {
-                sink.add(pos, refSeverity, "stage '\(stage)' of job '\(name)' is not in 'stages'\(hint)")
+                if declaresStages {
+                    sink.add(pos, refSeverity, "stage '\(stage)' of job '\(name)' is not in 'stages'\(hint)")
+                } else {
+                    sink.warning(pos, "stage '\(stage)' of job '\(name)' is not a default stage, and this file has no 'stages'"
+                                 + " (valid only when included by a file that declares it)\(hint)")
+                }
             } else {
                 sink.add(key.pos, refSeverity, "job '\(name)' has no 'stage', and the default stage 'test' is not in 'stages'")
             }

@@ -14,7 +14,10 @@ enum ValidationSupport {
             let d = editDistance(w, cs)
             if d <= limit, d < (best?.1 ?? Int.max) { best = (c, d) }
         }
-        return best?.0
+        if let best { return best.0 }
+        // A truncated word ("open" for "opened") is further than the limit but plainly meant.
+        guard w.count >= 3 else { return nil }
+        return candidates.first { $0.lowercased().hasPrefix(word.lowercased()) }
     }
 
     /// " (did you mean 'x'?)" or nothing.
