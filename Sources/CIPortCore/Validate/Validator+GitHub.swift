@@ -141,7 +141,7 @@ struct GitHubChecks {
                 checkKeys(m, ["cron", "timezone"], "an entry of \(what)")
                 guard let cron = m["cron"] else { sink.error(item.pos, "an entry of \(what) has no 'cron'"); continue }
                 // Starter workflows carry placeholders such as `$cron-daily`, filled in on use.
-                if let c = string(cron, "'cron'"), !c.value.contains("$") {
+                if let c = string(cron, "'cron'"), !c.value.utf8.contains(UInt8(ascii: "$")) {
                     let fields = c.value.split(whereSeparator: { $0 == " " || $0 == "\t" }).count
                     if fields != 5 { sink.error(cron.pos, "'cron' must have 5 fields (minute hour day month weekday), not \(fields)") }
                 }
@@ -287,7 +287,7 @@ struct GitHubChecks {
         if s.hasPrefix("./") { return s.hasSuffix(".yml") || s.hasSuffix(".yaml") }
         guard let at = s.firstIndex(of: "@") else { return false }
         let path = s[..<at]
-        return path.contains("/.github/workflows/") && (path.hasSuffix(".yml") || path.hasSuffix(".yaml"))
+        return ValidationSupport.contains(String(path), "/.github/workflows/") && (path.hasSuffix(".yml") || path.hasSuffix(".yaml"))
     }
 
     private mutating func checkRunsOn(_ v: YNode, _ w: String) {
@@ -347,7 +347,7 @@ struct GitHubChecks {
     private func isActionRef(_ s: String) -> Bool {
         if ValidationSupport.hasExpression(s) || s.hasPrefix("./") || s.hasPrefix("docker://") { return true }
         guard let at = s.firstIndex(of: "@") else { return false }
-        return s[..<at].contains("/") && s.index(after: at) < s.endIndex
+        return s[..<at].utf8.contains(UInt8(ascii: "/")) && s.index(after: at) < s.endIndex
     }
 
     private mutating func checkStrategy(_ v: YNode, _ w: String) {

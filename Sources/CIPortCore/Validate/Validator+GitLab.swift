@@ -488,7 +488,7 @@ struct GitLabChecks {
 
     private mutating func checkParallel(_ v: YNode, _ what: String, matrixOnly: Bool = false) {
         if !matrixOnly, let s = v.nonNullScalar {
-            if s.value.contains("$[[") { return }
+            if ValidationSupport.hasInput(s.value) { return }
             guard let n = s.int else {
                 sink.error(v.pos, "\(what) must be a number from 1 to 200 or a mapping with 'matrix', not \(describe(v))")
                 return
@@ -617,7 +617,7 @@ struct GitLabChecks {
             let parents = ext.value.sequence?.items ?? [ext.value]
             for p in parents {
                 guard let pname = p.nonNullScalar?.value else { r.complete = false; continue }
-                if pname.contains("$[[") { r.complete = false; continue }
+                if ValidationSupport.hasInput(pname) { r.complete = false; continue }
                 if let i = visiting.firstIndex(of: pname) {
                     let cycle = (visiting[i...] + [pname]).joined(separator: " → ")
                     sink.error(p.pos, "'extends' cycle: \(cycle)")
@@ -625,8 +625,9 @@ struct GitLabChecks {
                     continue
                 }
                 guard let pm = templates[pname] ?? jobIndex[pname].map({ jobs[$0].map }) else {
+                    let others = (Array(templates.keys) + jobs.map(\.key.value)).filter { $0 != name }
                     sink.add(p.pos, refSeverity, "'\(name)' extends '\(pname)', which is \(notHere)"
-                             + ValidationSupport.didYouMean(pname, among: Array(templates.keys) + jobs.map(\.key.value)))
+                             + ValidationSupport.didYouMean(pname, among: others))
                     r.complete = false
                     continue
                 }
@@ -648,7 +649,7 @@ struct GitLabChecks {
 
     private func stageOf(_ r: Resolved) -> (name: String, pos: SourcePos?)? {
         guard let p = r.values["stage"] ?? r.values["type"] else { return ("test", nil) }
-        guard let s = p.value.nonNullScalar, !p.value.isReference, !s.value.contains("$[[") else { return nil }
+        guard let s = p.value.nonNullScalar, !p.value.isReference, !ValidationSupport.hasInput(s.value) else { return nil }
         return (s.value, p.value.pos)
     }
 
@@ -672,13 +673,16 @@ struct GitLabChecks {
                 sink.error(si.key.pos, "'start_in' of job '\(name)' only applies to 'when: delayed'")
             }
         }
-        if let (stage, pos) = stageOf(r), stageOrder[stage] == nil {
+        if let (stage, pos) = stageOf(r), stageOrder[stage] == nil, pos != nil || r.complete {
             let hint = ValidationSupport.didYouMean(stage, among: stageNames)
             if let pos {
+                // Name the job only when the stage is its own: an inherited one is reported once, at the template.
+                let own = jobs[jobIndex[name]!].map["stage"]?.pos == pos || jobs[jobIndex[name]!].map["type"]?.pos == pos
+                let subject = own ? "stage '\(stage)' of job '\(name)'" : "stage '\(stage)'"
                 if declaresStages {
-                    sink.add(pos, refSeverity, "stage '\(stage)' of job '\(name)' is not in 'stages'\(hint)")
+                    sink.add(pos, refSeverity, "\(subject) is not in 'stages'\(hint)")
                 } else {
-                    sink.warning(pos, "stage '\(stage)' of job '\(name)' is not a default stage, and this file has no 'stages'"
+                    sink.warning(pos, "\(subject) is not a default stage, and this file has no 'stages'"
                                  + " (valid only when included by a file that declares it)\(hint)")
                 }
             } else {
@@ -715,7 +719,7 @@ struct GitLabChecks {
             let myStage = stageOf(r).flatMap { stageOrder[$0.name] }
             let ns = needs(r)
             for n in ns ?? [] {
-                if n.job.contains("$[[") { continue }
+                if ValidationSupport.hasInput(n.job) { continue }
                 guard let t = jobIndex[n.job] ?? jobIndex[baseName(n.job)] else {
                     if n.optional { continue }
                     let hint = templates[n.job] != nil ? " (hidden jobs never run)" : ValidationSupport.didYouMean(n.job, among: names)
@@ -734,7 +738,7 @@ struct GitLabChecks {
             guard let deps = r.values["dependencies"]?.value.sequence else { continue }
             let needed = ns.map { Set($0.map(\.job)) }
             for d in deps.items {
-                guard let dn = d.nonNullScalar?.value, !d.isReference, !dn.contains("$[[") else { continue }
+                guard let dn = d.nonNullScalar?.value, !d.isReference, !ValidationSupport.hasInput(dn) else { continue }
                 guard let t = jobIndex[dn] ?? jobIndex[baseName(dn)] else {
                     sink.add(d.pos, refSeverity, "job '\(j.key.value)' depends on '\(dn)', which is \(notHere)"
                              + ValidationSupport.didYouMean(dn, among: names))
@@ -755,7 +759,7 @@ struct GitLabChecks {
 
     /// GitLab names parallel jobs "build 1/3"; a need may name one instance.
     private func baseName(_ s: String) -> String {
-        guard let sp = s.lastIndex(of: " "), s[s.index(after: sp)...].contains("/") else { return s }
+        guard let sp = s.lastIndex(of: " "), s[s.index(after: sp)...].utf8.contains(UInt8(ascii: "/")) else { return s }
         return String(s[..<sp])
     }
 
@@ -825,7 +829,7 @@ struct GitLabChecks {
     private mutating func oneOf(_ v: YNode, _ what: String, _ allowed: [String], hint: String = "") {
         if v.isReference { checkReference(v); return }
         guard let s = string(v, what) else { return }
-        if s.value.contains("$[[") || allowed.contains(s.value) { return }
+        if ValidationSupport.hasInput(s.value) || allowed.contains(s.value) { return }
         let extra = hint.isEmpty ? ValidationSupport.didYouMean(s.value, among: allowed) : hint
         sink.error(v.pos, "\(what) must be one of \(allowed.joined(separator: ", ")), not '\(s.value)'\(extra)")
     }
