@@ -64,8 +64,8 @@ let badFiles: [BadFile] = [
        "job:\n  script: x\n  parallel: 300\n"),
     gl("parallel matrix typo", "unknown key 'matrx' in 'parallel' of job 'job' (did you mean 'matrix'?)", 3, 14,
        "job:\n  script: x\n  parallel: {matrx: []}\n"),
-    gl("timeout bare number", "'timeout' of job 'job' must be a duration", 3, 12,
-       "job:\n  script: x\n  timeout: 3600\n"),
+    gl("timeout bare number", "'timeout' of job 'job' should be a duration", 3, 12,
+       "job:\n  script: x\n  timeout: 3600\n", .warning),
     gl("retry range", "'retry' of job 'job' must be 0, 1 or 2", 3, 10,
        "job:\n  script: x\n  retry: 5\n"),
     gl("retry when reason", "unknown failure reason 'script_failur' in 'when' of 'retry' of job 'job' (did you mean 'script_failure'?)", 5, 11,
@@ -93,7 +93,11 @@ let badFiles: [BadFile] = [
     gl("dependencies unknown", "job 'a' depends on 'nope', which is not defined", 3, 18,
        "a:\n  script: x\n  dependencies: [nope]\n"),
     gl("dependencies same stage", "job 'b' depends on 'a', which is not in an earlier stage", 5, 18,
-       "a:\n  script: x\nb:\n  script: y\n  dependencies: [a]\n"),
+       "a:\n  script: x\nb:\n  script: y\n  dependencies: [a]\n", .warning),
+    gl("dependencies later stage", "job 'b' depends on 'a', which is not in an earlier stage", 6, 18,
+       "a:\n  stage: deploy\n  script: x\nb:\n  script: y\n  dependencies: [a]\n"),
+    gl("top-level image without name", "'image' of the top level has no 'name'", 1, 8,
+       "image: {entrypoint: ['']}\njob:\n  script: x\n"),
     gl("dependencies outside needs", "job 'b' depends on 'c', which is not in its 'needs'", 7, 18,
        "a:\n  script: x\nb:\n  stage: deploy\n  script: y\n  needs: [a]\n  dependencies: [c]\nc:\n  stage: build\n  script: z\n"),
     gl("rule key typo", "unknown key 'iff' in rule 1 of job 'job' (did you mean 'if'?)", 4, 7,
@@ -246,6 +250,8 @@ struct ValidatorTests {
         "stages: [build, deploy]\nprep:\n  stage: .pre\n  script: x\nbuild:\n  stage: build\n  script: y\n  allow_failure: {exit_codes: [1, 137]}\n  retry: {max: 2, when: [runner_system_failure]}\ndeploy:\n  stage: deploy\n  script: z\n  when: delayed\n  start_in: 30 minutes\n  dependencies: [build]\n",
         // trigger job, environment mapping, cache list, parallel matrix, nested script lists
         ".cmds: &cmds [a, b]\nchild:\n  trigger:\n    include: ci/child.yml\n    strategy: depend\ndeploy:\n  script: [*cmds, c]\n  environment: {name: prod, url: 'https://x', action: start}\n  cache:\n    - key: {files: [Gemfile.lock]}\n      paths: [vendor/]\n      policy: $POLICY\n  parallel:\n    matrix:\n      - RUBY: ['3.2', '3.3']\n        OS: linux\n",
+        // deep merge along extends: the parent gives the image's and environment's names
+        ".deploy:\n  image: {name: alpine}\n  environment: {name: prod}\n  script: x\njob:\n  extends: .deploy\n  image: {entrypoint: ['']}\n  environment: {url: 'https://x'}\n",
         // workflow rules, default, include-only jobs referencing included definitions
         "include:\n  - template: Security/SAST.gitlab-ci.yml\nworkflow:\n  rules:\n    - if: $CI_COMMIT_BRANCH\n      when: always\ndefault:\n  image: ruby\n  retry: 1\nsast:\n  stage: test\n  variables: {SAST_EXCLUDED_PATHS: spec}\n",
     ])

@@ -177,8 +177,10 @@ struct GitLabChecks {
             checkJobValue(p.key, p.value, owner: owner)
         }
         // GitLab deep-merges mappings along `extends`, so a required key may come from a parent.
-        if isJob, m["extends"] == nil, let env = m["environment"], let em = env.mapping, em.merged()["name"] == nil {
-            sink.error(env.pos, "'environment' of \(owner) has no 'name'")
+        if isJob, m["extends"] == nil {
+            for k in ["environment", "image"] {
+                if let v = m[k], let vm = v.mapping, vm.merged()["name"] == nil { sink.error(v.pos, "'\(k)' of \(owner) has no 'name'") }
+            }
         }
         if let only = m.pair("only") ?? m.pair("except"), m["rules"] != nil {
             sink.error(only.key.pos, "'\(only.key.value)' cannot be used together with 'rules' in \(owner)")
@@ -195,14 +197,17 @@ struct GitLabChecks {
         case "stage", "type", "start_in", "resource_group", "coverage", "manual_confirmation", "publish":
             _ = string(v, what)
         case "timeout":
+            // The schema wants text; GitLab's own duration parser is laxer, so this is only a warning.
             if let s = string(v, what), s.style == .plain, Int(s.value) != nil {
-                sink.error(v.pos, "\(what) must be a duration such as '1h 30m', not a bare number")
+                sink.warning(v.pos, "\(what) should be a duration such as '1h 30m', not a bare number")
             }
         case "identity": oneOf(v, what, ["google_cloud"])
         case "when": oneOf(v, what, Self.jobWhen, hint: key.value == "when" && v.string == "never"
                            ? " ('never' is only allowed inside 'rules')" : "")
         case "interruptible": bool(v, what)
-        case "image": checkImage(v, what)
+        case "image":
+            // Jobs and templates may get the image's name from a parent through `extends`.
+            checkImage(v, what, requireName: !(owner.hasPrefix("job '") || owner.hasPrefix("'.")))
         case "services": checkServices(v, what)
         case "needs": checkNeedsShape(v, what)
         case "dependencies": checkStringList(v, what)
@@ -275,11 +280,12 @@ struct GitLabChecks {
         }
     }
 
-    private mutating func checkImage(_ v: YNode, _ what: String) {
+    private mutating func checkImage(_ v: YNode, _ what: String, requireName: Bool) {
         if v.scalar != nil { _ = string(v, what); return }
         guard let m = mapping(v, what, expected: "an image name or a mapping with 'name'") else { return }
         checkKeys(m, Self.imageKeys, what)
-        if m["name"] == nil { sink.error(v.pos, "\(what) has no 'name'") }
+        // In a job or template, 'name' may come from a parent through `extends` (checkJobKeys).
+        if requireName, m["name"] == nil { sink.error(v.pos, "\(what) has no 'name'") }
         if let pp = m["pull_policy"] { checkPullPolicy(pp, what) }
     }
 
@@ -750,7 +756,14 @@ struct GitLabChecks {
                     }
                 } else if let mine = myStage, let tr = resolved[names[t]], let theirs = stageOf(tr).flatMap({ stageOrder[$0.name] }),
                           theirs >= mine {
-                    sink.error(d.pos, "job '\(j.key.value)' depends on '\(dn)', which is not in an earlier stage")
+                    // A later stage is an error; the same stage GitLab has accepted in some versions,
+                    // but the artifacts are not there yet when the job starts.
+                    let msg = "job '\(j.key.value)' depends on '\(dn)', which is not in an earlier stage"
+                    if theirs > mine {
+                        sink.error(d.pos, msg)
+                    } else {
+                        sink.warning(d.pos, msg + " (add it to 'needs' or move it to an earlier stage)")
+                    }
                 }
             }
         }
