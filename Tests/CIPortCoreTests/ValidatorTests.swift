@@ -362,7 +362,33 @@ struct ValidatorTests {
         #expect(rejected == Set(Self.schemaRejected.keys))
     }
 
+    /// Each file read as the other platform: plenty of errors, no crash.
+    @Test(.enabled(if: hasCorpus, "corpus not found; set CIPORT_CORPUS"))
+    func corpusUnderTheWrongPlatformDoesNotCrash() throws {
+        for rel in Self.corpusFiles() {
+            let text = try String(contentsOf: Self.corpus.appendingPathComponent(rel), encoding: .utf8)
+            let platform: Platform = rel.hasPrefix("gitlab") ? .github : .gitlab
+            _ = try Validator.validate(text: text, file: rel, platform: platform)
+        }
+    }
+
     // MARK: Speed
+
+    /// Thousands of jobs, each needing an undefined job and the previous one, extending a chain of
+    /// templates: linear work, and suggestions stop after a budget instead of going quadratic.
+    @Test func largeHostileFileStaysLinear() throws {
+        var yaml = ".t0:\n  script: x\n"
+        for i in 1..<200 { yaml += ".t\(i):\n  extends: .t\(i - 1)\n" }
+        for i in 0..<3000 {
+            yaml += "job\(i):\n  extends: .t199\n  needs: [missing\(i)\(i > 0 ? ", job\(i - 1)" : "")]\n"
+        }
+        let root = try #require(try YAMLLoader.load(yaml, file: "t.yml"))
+        let clock = ContinuousClock()
+        var ds: [Diagnostic] = []
+        let t = clock.measure { ds = Validator.validate(root, platform: .gitlab) }
+        #expect(ds.filter { $0.message.contains("which is not defined") }.count == 3000)
+        #expect(t < .seconds(2), "\(t)")
+    }
 
     @Test(.enabled(if: hasCorpus, "corpus not found; set CIPORT_CORPUS"))
     func validationIsFast() throws {

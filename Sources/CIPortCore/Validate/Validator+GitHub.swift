@@ -86,7 +86,7 @@ struct GitHubChecks {
 
     private mutating func check() {
         for p in root.pairs where !Self.topKeys.contains(p.key.value) {
-            sink.error(p.key.pos, "unknown top-level key '\(p.key.value)'" + ValidationSupport.didYouMean(p.key.value, among: Self.topKeys))
+            sink.error(p.key.pos, "unknown top-level key '\(p.key.value)'" + hint(p.key.value, among: Self.topKeys))
         }
         if root["on"] == nil { sink.error(root.pos, "a workflow needs 'on:' (the events that run it)") }
         if let on = root["on"] { checkOn(on) }
@@ -127,7 +127,7 @@ struct GitHubChecks {
     @discardableResult
     private mutating func checkEventName(_ s: YScalar) -> Bool {
         if Self.eventNames.contains(s.value) { return true }
-        sink.error(s.pos, "unknown event '\(s.value)' in 'on'" + ValidationSupport.didYouMean(s.value, among: Self.eventNames))
+        sink.error(s.pos, "unknown event '\(s.value)' in 'on'" + hint(s.value, among: Self.eventNames))
         return false
     }
 
@@ -152,7 +152,7 @@ struct GitHubChecks {
         guard let m = mapping(v, what, expected: "a mapping of filters or nothing") else { return }
         let allowed = Self.filterKeys(event)
         for p in m.pairs where !allowed.contains(p.key.value) {
-            let hint = allowed.isEmpty ? " (\(event) takes no filters)" : ValidationSupport.didYouMean(p.key.value, among: allowed)
+            let hint = allowed.isEmpty ? " (\(event) takes no filters)" : hint(p.key.value, among: allowed)
             sink.error(p.key.pos, "unknown key '\(p.key.value)' in \(what)\(hint)")
         }
         for (a, b) in [("branches", "branches-ignore"), ("tags", "tags-ignore"), ("paths", "paths-ignore")] {
@@ -173,7 +173,7 @@ struct GitHubChecks {
                     if let s = item.nonNullScalar, !known.contains(s.value) {
                         // GitHub adds activity types over time: unknown ones are warnings.
                         sink.warning(item.pos, "unknown activity type '\(s.value)' for '\(event)'"
-                                     + ValidationSupport.didYouMean(s.value, among: known))
+                                     + hint(s.value, among: known))
                     }
                 }
             case "inputs": checkInputs(p.value, w, dispatch: event == "workflow_dispatch")
@@ -233,7 +233,7 @@ struct GitHubChecks {
             if caller, Self.jobKeys.contains(p.key.value) {
                 sink.error(p.key.pos, "'\(p.key.value)' cannot be used in \(owner), which calls a reusable workflow with 'uses'")
             } else {
-                sink.error(p.key.pos, "unknown key '\(p.key.value)' in \(owner)" + ValidationSupport.didYouMean(p.key.value, among: allowed))
+                sink.error(p.key.pos, "unknown key '\(p.key.value)' in \(owner)" + hint(p.key.value, among: allowed))
             }
         }
         if caller {
@@ -310,7 +310,7 @@ struct GitHubChecks {
             let label = "step \(i + 1) of \(owner)"
             guard let m = mapping(item, label) else { continue }
             for p in m.pairs where !Self.stepKeys.contains(p.key.value) {
-                sink.error(p.key.pos, "unknown key '\(p.key.value)' in \(label)" + ValidationSupport.didYouMean(p.key.value, among: Self.stepKeys))
+                sink.error(p.key.pos, "unknown key '\(p.key.value)' in \(label)" + hint(p.key.value, among: Self.stepKeys))
             }
             switch (m.pair("run"), m.pair("uses")) {
             case (nil, nil): sink.error(item.pos, "\(label) needs 'run' or 'uses'")
@@ -402,7 +402,7 @@ struct GitHubChecks {
         for p in m.pairs {
             guard Self.permissionScopes.contains(p.key.value) else {
                 sink.error(p.key.pos, "unknown permission scope '\(p.key.value)' in \(w)"
-                           + ValidationSupport.didYouMean(p.key.value, among: Self.permissionScopes))
+                           + hint(p.key.value, among: Self.permissionScopes))
                 continue
             }
             let allowed: [String] = switch p.key.value {
@@ -450,7 +450,7 @@ struct GitHubChecks {
                 guard let s = item.nonNullScalar else { continue }
                 guard let t = index[s.value] else {
                     sink.error(item.pos, "job '\(p.key.value)' needs '\(s.value)', which is not a job in this workflow"
-                               + ValidationSupport.didYouMean(s.value, among: jobs.keys))
+                               + hint(s.value, among: jobs.keys))
                     continue
                 }
                 edges[i].append((t, item.pos))
@@ -504,9 +504,21 @@ struct GitHubChecks {
         return ValidationSupport.hasExpression(s)
     }
 
+    /// Suggestions cost an edit distance per candidate; a hostile file with thousands of bad
+    /// names against thousands of jobs would make that quadratic, so they share one budget.
+    private var suggestionBudget = 5_000
+
+    private mutating func suggest<C: Collection<String>>(_ word: String, among candidates: C) -> String? {
+        ValidationSupport.suggestion(for: word, among: candidates, budget: &suggestionBudget)
+    }
+
+    private mutating func hint<C: Collection<String>>(_ word: String, among candidates: C) -> String {
+        suggest(word, among: candidates).map { " (did you mean '\($0)'?)" } ?? ""
+    }
+
     private mutating func checkKeys(_ m: YMapping, _ allowed: Set<String>, _ what: String) {
         for p in m.pairs where !allowed.contains(p.key.value) {
-            sink.error(p.key.pos, "unknown key '\(p.key.value)' in \(what)" + ValidationSupport.didYouMean(p.key.value, among: allowed))
+            sink.error(p.key.pos, "unknown key '\(p.key.value)' in \(what)" + hint(p.key.value, among: allowed))
         }
     }
 
@@ -540,7 +552,7 @@ struct GitHubChecks {
         guard let s = string(v, what) else { return }
         if allowed.contains(s.value) || isExpression(v) { return }
         sink.error(v.pos, "\(what) must be one of \(allowed.joined(separator: ", ")), not '\(s.value)'"
-                   + ValidationSupport.didYouMean(s.value, among: allowed))
+                   + hint(s.value, among: allowed))
     }
 
     private mutating func mapping(_ v: YNode, _ what: String, expected: String = "a mapping") -> YMapping? {

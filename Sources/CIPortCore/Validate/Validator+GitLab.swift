@@ -18,6 +18,7 @@ struct GitLabChecks {
     /// Whether the file declares `stages:`. A file that does not, yet uses stages beyond the
     /// defaults, is a fragment meant to be included by one that does (GitLab's Jobs/ templates).
     private var declaresStages = false
+    private var rootKeys: Set<String> = []
     private var resolved: [String: Resolved] = [:]
 
     static func run(_ root: YMapping) -> DiagnosticSink {
@@ -88,6 +89,7 @@ struct GitLabChecks {
     // MARK: Top level
 
     private mutating func check() {
+        rootKeys = Set(root.keys)
         hasIncludes = root["include"].map { !($0.scalar?.isNull ?? false) } ?? false
         for p in root.pairs {
             let name = p.key.value
@@ -97,7 +99,7 @@ struct GitLabChecks {
             }
             if Self.topKeywords.contains(name) { checkTopKeyword(p.key, p.value); continue }
             guard let m = p.value.mapping else {
-                var hint = ValidationSupport.didYouMean(name, among: Self.topKeywords)
+                var hint = hint(name, among: Self.topKeywords)
                 if hint.isEmpty, p.value.scalar?.isNull ?? false { hint = " (an empty job; give it a 'script')" }
                 sink.error(p.value.scalar?.isNull ?? false ? p.key.pos : p.value.pos,
                            "job '\(name)' must be a mapping of job keywords, not \(p.value.kindName)\(hint)")
@@ -163,7 +165,7 @@ struct GitLabChecks {
             let k = p.key.value
             guard allowed.contains(k) else {
                 var msg = "unknown key '\(k)' in \(owner)"
-                if let s = ValidationSupport.suggestion(for: k, among: allowed) {
+                if let s = suggest(k, among: allowed) {
                     msg += " (did you mean '\(s)'?)"
                 } else if Self.jobKeywords.contains(k) {
                     msg += " ('\(k)' cannot be set in 'default')"
@@ -202,7 +204,7 @@ struct GitLabChecks {
                 sink.warning(v.pos, "\(what) should be a duration such as '1h 30m', not a bare number")
             }
         case "identity": oneOf(v, what, ["google_cloud"])
-        case "when": oneOf(v, what, Self.jobWhen, hint: key.value == "when" && v.string == "never"
+        case "when": oneOf(v, what, Self.jobWhen, note: key.value == "when" && v.string == "never"
                            ? " ('never' is only allowed inside 'rules')" : "")
         case "interruptible": bool(v, what)
         case "image":
@@ -555,7 +557,7 @@ struct GitLabChecks {
                 guard let s = item.nonNullScalar else { sink.error(item.pos, "'when' of \(what) must list failure reasons"); continue }
                 if !Self.retryWhen.contains(s.value) {
                     sink.error(item.pos, "unknown failure reason '\(s.value)' in 'when' of \(what)"
-                               + ValidationSupport.didYouMean(s.value, among: Self.retryWhen))
+                               + hint(s.value, among: Self.retryWhen))
                 }
             }
         }
@@ -601,9 +603,9 @@ struct GitLabChecks {
             return
         }
         let target = q.items[0].string!
-        if root[target] == nil {
+        if !rootKeys.contains(target) {
             sink.add(q.items[0].pos, refSeverity, "'!reference' to '\(target)', which is \(notHere)"
-                     + ValidationSupport.didYouMean(target, among: root.keys))
+                     + hint(target, among: root.keys))
         }
     }
 
@@ -633,7 +635,7 @@ struct GitLabChecks {
                 guard let pm = templates[pname] ?? jobIndex[pname].map({ jobs[$0].map }) else {
                     let others = (Array(templates.keys) + jobs.map(\.key.value)).filter { $0 != name }
                     sink.add(p.pos, refSeverity, "'\(name)' extends '\(pname)', which is \(notHere)"
-                             + ValidationSupport.didYouMean(pname, among: others))
+                             + hint(pname, among: others))
                     r.complete = false
                     continue
                 }
@@ -680,7 +682,7 @@ struct GitLabChecks {
             }
         }
         if let (stage, pos) = stageOf(r), stageOrder[stage] == nil, pos != nil || r.complete {
-            let hint = ValidationSupport.didYouMean(stage, among: stageNames)
+            let hint = hint(stage, among: stageNames)
             if let pos {
                 // Name the job only when the stage is its own: an inherited one is reported once, at the template.
                 let own = jobs[jobIndex[name]!].map["stage"]?.pos == pos || jobs[jobIndex[name]!].map["type"]?.pos == pos
@@ -728,7 +730,7 @@ struct GitLabChecks {
                 if ValidationSupport.hasInput(n.job) { continue }
                 guard let t = jobIndex[n.job] ?? jobIndex[baseName(n.job)] else {
                     if n.optional { continue }
-                    let hint = templates[n.job] != nil ? " (hidden jobs never run)" : ValidationSupport.didYouMean(n.job, among: names)
+                    let hint = templates[n.job] != nil ? " (hidden jobs never run)" : hint(n.job, among: names)
                     sink.add(n.pos, templates[n.job] != nil ? .error : refSeverity,
                              "job '\(j.key.value)' needs '\(n.job)', which is \(templates[n.job] != nil ? "a hidden job" : notHere)\(hint)")
                     continue
@@ -747,7 +749,7 @@ struct GitLabChecks {
                 guard let dn = d.nonNullScalar?.value, !d.isReference, !ValidationSupport.hasInput(dn) else { continue }
                 guard let t = jobIndex[dn] ?? jobIndex[baseName(dn)] else {
                     sink.add(d.pos, refSeverity, "job '\(j.key.value)' depends on '\(dn)', which is \(notHere)"
-                             + ValidationSupport.didYouMean(dn, among: names))
+                             + hint(dn, among: names))
                     continue
                 }
                 if let needed {
@@ -813,9 +815,21 @@ struct GitLabChecks {
 
     // MARK: Primitive expectations
 
+    /// Suggestions cost an edit distance per candidate; a hostile file with thousands of bad
+    /// names against thousands of jobs would make that quadratic, so they share one budget.
+    private var suggestionBudget = 5_000
+
+    private mutating func suggest<C: Collection<String>>(_ word: String, among candidates: C) -> String? {
+        ValidationSupport.suggestion(for: word, among: candidates, budget: &suggestionBudget)
+    }
+
+    private mutating func hint<C: Collection<String>>(_ word: String, among candidates: C) -> String {
+        suggest(word, among: candidates).map { " (did you mean '\($0)'?)" } ?? ""
+    }
+
     private mutating func checkKeys(_ m: YMapping, _ allowed: Set<String>, _ what: String) {
         for p in m.pairs where !allowed.contains(p.key.value) && p.key.value != "<<" {
-            sink.error(p.key.pos, "unknown key '\(p.key.value)' in \(what)" + ValidationSupport.didYouMean(p.key.value, among: allowed))
+            sink.error(p.key.pos, "unknown key '\(p.key.value)' in \(what)" + hint(p.key.value, among: allowed))
         }
     }
 
@@ -839,11 +853,11 @@ struct GitLabChecks {
         if v.nonNullScalar?.bool == nil { sink.error(v.pos, "\(what) must be true or false, not \(describe(v))") }
     }
 
-    private mutating func oneOf(_ v: YNode, _ what: String, _ allowed: [String], hint: String = "") {
+    private mutating func oneOf(_ v: YNode, _ what: String, _ allowed: [String], note: String = "") {
         if v.isReference { checkReference(v); return }
         guard let s = string(v, what) else { return }
         if ValidationSupport.hasInput(s.value) || allowed.contains(s.value) { return }
-        let extra = hint.isEmpty ? ValidationSupport.didYouMean(s.value, among: allowed) : hint
+        let extra = note.isEmpty ? hint(s.value, among: allowed) : note
         sink.error(v.pos, "\(what) must be one of \(allowed.joined(separator: ", ")), not '\(s.value)'\(extra)")
     }
 

@@ -2,22 +2,30 @@
 /// its input (bar the edit distance, which only runs on a key already known to be wrong).
 enum ValidationSupport {
     /// The closest candidate to a misspelt `word`, when it is close enough to be what the user meant.
-    static func suggestion<C: Collection<String>>(for word: String, among candidates: C) -> String? {
+    /// `budget` counts candidates compared, so a file full of bad names stays linear overall.
+    static func suggestion<C: Collection<String>>(for word: String, among candidates: C, budget: inout Int) -> String? {
         let w = Array(word.lowercased().unicodeScalars)
-        guard !w.isEmpty, w.count <= 64 else { return nil }
+        guard !w.isEmpty, w.count <= 64, budget > 0 else { return nil }
         // One edit per three characters, at most three: "scirpt" → "script", but "foo" ↛ "tags".
         let limit = min(3, max(1, w.count / 3))
         var best: (String, Int)?
         for c in candidates {
-            let cs = Array(c.lowercased().unicodeScalars)
-            if abs(cs.count - w.count) > limit { continue }
-            let d = editDistance(w, cs)
+            budget -= 1
+            if budget < 0 { break }
+            let cu = c.unicodeScalars.count
+            if abs(cu - w.count) > limit { continue }
+            let d = editDistance(w, Array(c.lowercased().unicodeScalars), limit: limit)
             if d <= limit, d < (best?.1 ?? Int.max) { best = (c, d) }
         }
         if let best { return best.0 }
         // A truncated word ("open" for "opened") is further than the limit but plainly meant.
-        guard w.count >= 3 else { return nil }
+        guard w.count >= 3, candidates.count <= 1000 else { return nil }
         return candidates.first { $0.lowercased().hasPrefix(word.lowercased()) }
+    }
+
+    static func suggestion<C: Collection<String>>(for word: String, among candidates: C) -> String? {
+        var budget = Int.max
+        return suggestion(for: word, among: candidates, budget: &budget)
     }
 
     /// " (did you mean 'x'?)" or nothing.
@@ -26,7 +34,8 @@ enum ValidationSupport {
     }
 
     /// Optimal-string-alignment distance: Levenshtein plus adjacent transpositions, the commonest typo.
-    static func editDistance(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar]) -> Int {
+    /// Stops early, returning a value over `limit`, once no alignment can come back under it.
+    static func editDistance(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar], limit: Int = .max) -> Int {
         if a.isEmpty { return b.count }
         if b.isEmpty { return a.count }
         var prev2 = [Int](repeating: 0, count: b.count + 1)
@@ -40,6 +49,7 @@ enum ValidationSupport {
                 if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] { v = min(v, prev2[j - 2] + 1) }
                 cur[j] = v
             }
+            if cur.min()! > limit, i > 1 { return limit + 1 }
             (prev2, prev, cur) = (prev, cur, prev2)
         }
         return prev[b.count]
