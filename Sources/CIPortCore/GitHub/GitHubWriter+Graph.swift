@@ -204,7 +204,9 @@ extension GitHubWriting {
         if !anyStatus, terms.contains(where: { $0.parts.isEmpty }) { return c }
         var rendered: [String] = []
         for t in terms {
-            let body = t.parts.joined(separator: " && ")
+            // A lone operand needs no parentheses of its own.
+            let parts = t.parts.count == 1 ? [GitHubWriting.unparenthesized(t.parts[0])] : t.parts
+            let body = parts.joined(separator: " && ")
             if let s = t.status {
                 rendered.append(body.isEmpty ? s : "\(s) && \(body)")
             } else {
@@ -214,6 +216,17 @@ extension GitHubWriting {
         c.hasStatus = anyStatus
         c.expression = rendered.count == 1 ? rendered[0] : rendered.map { "(\($0))" }.joined(separator: " || ")
         return c
+    }
+
+    /// `(x)` as `x` when the parentheses wrap the whole text.
+    static func unparenthesized(_ x: String) -> String {
+        guard x.hasPrefix("("), x.hasSuffix(")") else { return x }
+        var depth = 0
+        for (i, ch) in x.enumerated() {
+            if ch == "(" { depth += 1 } else if ch == ")" { depth -= 1 }
+            if depth == 0, i < x.count - 1 { return x }
+        }
+        return String(x.dropFirst().dropLast())
     }
 
     /// `x` as an operand: parenthesized unless it is one simple term.

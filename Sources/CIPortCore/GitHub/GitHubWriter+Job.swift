@@ -23,6 +23,16 @@ extension GitHubWriting {
         return jobID(base, used: used)
     }
 
+    /// Whether an image most likely has bash (images built on Alpine, BusyBox or distroless do not).
+    static func imageHasBash(_ image: String) -> Bool {
+        let name = image.lowercased()
+        let last = name.split(separator: "/").last.map(String.init) ?? name
+        let noBash = ["alpine", "busybox", "distroless", "kaniko", "scratch"]
+        if noBash.contains(where: { name.contains($0) }) { return false }
+        if last.hasPrefix("docker:") || last == "docker" { return false }
+        return true
+    }
+
     static func isDockerDaemon(_ image: String) -> Bool {
         let name = image.split(separator: "/").last.map(String.init) ?? image
         return name.hasPrefix("docker:") && name.contains("dind")
@@ -186,6 +196,12 @@ extension GitHubWriting {
             } else {
                 hasContainer = true
                 m.set("container", container(img, job: j, dind: dind, comments: &containerComments), comments: containerComments)
+                // GitLab runs scripts with bash (`set -eo pipefail`) when the image has it, else sh;
+                // GitHub's container default is `sh -e`, so scripts using `source` or `[[` would break.
+                if GitHubWriting.imageHasBash(img.name) {
+                    m.set("defaults", .map([YOutEntry("run", .map([YOutEntry("shell", .string("bash"))]))]),
+                          comments: ["GitLab runs job scripts with bash when the image has it."])
+                }
             }
         }
         if !j.services.isEmpty {
@@ -250,7 +266,7 @@ extension GitHubWriting {
                                 "DOCKER_HOST pointed at the docker:dind service, which is not used") { jobComments.append(c) }
                 continue
             }
-            let v = value(kv.value, "\(j.id).variables.\(kv.key)", at: kv.pos)
+            let v = value(kv.value, "\(j.id).variables.\(kv.key)", at: kv.pos, reexported: true)
             ledger.setTarget("\(j.id).variables.\(kv.key)", "\(target).env.\(kv.key)")
             env.append(YOutEntry(kv.key, .string(v)))
         }

@@ -75,7 +75,9 @@ extension GitHubWriting {
             case "normal": with.append(YOutEntry("submodules", .bool(true)))
             default: break
             }
-            out.append(GitHubWriting.step([("uses", .string("actions/checkout@v4")), ("with", with.isEmpty ? nil : .map(with))]))
+            // GitLab's clone cannot push either: keep the token out of .git/config (and out of artifacts).
+            with.append(YOutEntry("persist-credentials", .bool(false)))
+            out.append(GitHubWriting.step([("uses", .string("actions/checkout@v4")), ("with", .map(with))]))
         }
 
         // Artifacts of earlier jobs, where GitLab would have restored them.
@@ -110,18 +112,20 @@ extension GitHubWriting {
             }
         }
 
+        let exports = derivedVariableExports(j)
         // before_script and script share one shell in GitLab (an `export` in one reaches the other).
         let main = j.steps.filter { $0.phase != .after }
         var pending: [Step] = []
         func flushRun(_ out: inout [YOutItem], _ w: inout GitHubWriting) {
             guard !pending.isEmpty else { return }
             let hasBefore = pending.contains { $0.phase == .before }
-            let (run, env) = w.script(pending, phase: "main", jobPath: j.id, stepTarget: "\(target).steps[\(out.count)]")
+            let (run, env, comments) = w.script(pending, jobPath: j.id, stepTarget: "\(target).steps[\(out.count)]",
+                                                 exports: exports)
             out.append(GitHubWriting.step([
                 ("name", .string(hasBefore ? "before_script and script" : "script")),
                 ("env", env.isEmpty ? nil : .map(env.map { YOutEntry($0.key, .string($0.value)) })),
                 ("run", .string(run)),
-            ]))
+            ], comments: comments))
             pending = []
         }
         for s in main {
@@ -182,14 +186,14 @@ extension GitHubWriting {
 
         let after = j.steps.filter { $0.phase == .after }
         if !after.isEmpty {
-            let (run, env) = script(after, phase: "after", jobPath: j.id, stepTarget: at())
+            let (run, env, comments) = script(after, jobPath: j.id, stepTarget: at(), exports: exports)
             out.append(GitHubWriting.step([
                 ("name", .string("after_script")),
                 ("if", .string("always()")),
                 ("timeout-minutes", .int(5)),
                 ("env", env.isEmpty ? nil : .map(env.map { YOutEntry($0.key, .string($0.value)) })),
                 ("run", .string(run)),
-            ], comments: ["GitLab runs after_script in its own shell, whatever the job's result, for at most 5 minutes."]))
+            ], comments: ["GitLab runs after_script in its own shell, whatever the job's result, for at most 5 minutes."] + comments))
         }
 
         if let a = j.artifacts { out += uploads(a, job: j, target: target, startIndex: out.count) }

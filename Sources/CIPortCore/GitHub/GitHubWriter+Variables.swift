@@ -133,7 +133,7 @@ struct PredefinedVariable: Sendable {
 extension GitHubWriting {
     /// A plain value (env value, image, environment name, `with:` input) in GitHub's dialect.
     /// `construct`, when given, is downgraded in the ledger with what the translation could not keep.
-    mutating func value(_ s: String, _ construct: String? = nil, at pos: SourcePos? = nil) -> String {
+    mutating func value(_ s: String, _ construct: String? = nil, at pos: SourcePos? = nil, reexported: Bool = false) -> String {
         guard p.dialect == .gitlab, s.contains("$") else { return s }
         let r = Expressions.translateText(s, from: .gitlab, to: .github, context: .value)
         var notes = r.notes
@@ -145,12 +145,13 @@ extension GitHubWriting {
                 status = max(status, .approximated)
                 notes.append(v.note ?? "$\(name) approximated by ${{ \(e) }}")
             }
-            return "${{ \(e) }}"
+            return GitHubWriting.envValue(e)
         }
         let left = PredefinedVariable.references(in: text.replacingOccurrences(of: "$$", with: ""))
         if !left.isEmpty {
             status = max(status, .approximated)
-            notes.append("GitLab expands \(left.map { "$" + $0 }.joined(separator: ", ")) here; GitHub passes the text as written")
+            notes.append("GitLab expands \(left.map { "$" + $0 }.joined(separator: ", ")) here; GitHub passes the text as written"
+                + (reexported ? " (scripts re-export it expanded)" : ""))
         }
         if let construct, status > .translated {
             mark([construct], at: pos ?? p.pos, status, notes.joined(separator: "; "))
@@ -174,23 +175,20 @@ extension GitHubWriting {
     }
 
     /// Script lines as one `run:` text: GitLab variables stay `$VAR`, their values come in through
-    /// `env` or a line of shell at the top. Each line's ledger entry is downgraded as needed.
-    mutating func script(_ steps: [Step], phase: String, jobPath: String, stepTarget: String) -> (run: String, env: [KeyValue]) {
+    /// `env` or a line of shell at the top. Each line's ledger entry is downgraded as needed; the
+    /// notes come back as one comment for the step.
+    ///
+    /// `exports` are lines run first (variables whose values refer to other variables, which GitLab
+    /// expands and GitHub's `env:` does not).
+    mutating func script(_ steps: [Step], jobPath: String, stepTarget: String,
+                         exports: [String] = []) -> (run: String, env: [KeyValue], comments: [String]) {
         var env: [KeyValue] = []
         var prelude: [String] = []
         var lines: [String] = []
         var counters: [Step.Phase: Int] = [:]
-        for step in steps {
-            guard let line = step.script else { continue }
-            let idx = counters[step.phase, default: 0]
-            counters[step.phase] = idx + 1
-            let key = step.phase == .before ? "before_script" : step.phase == .after ? "after_script" : "script"
-            let construct = "\(jobPath).\(key)[\(idx)]"
-            guard p.dialect == .gitlab else {
-                lines.append(line)
-                ledger.setTarget(construct, stepTarget)
-                continue
-            }
+        var allNotes: [String] = []
+
+        func translate(_ line: String, pos: SourcePos, _ w: inout GitHubWriting) -> (String, Fidelity, [String]) {
             var text = line
             var status = Fidelity.translated
             var notes: [String] = []
@@ -202,34 +200,97 @@ extension GitHubWriting {
                     notes = r.notes
                 }
                 for kv in r.env where !env.contains(where: { $0.key == kv.key }) { env.append(kv) }
-                // Spec inputs: through env like any other value.
-                if text.contains("$[[") {
-                    text = GitHubWriting.inputsToShell(text, env: &env)
-                }
+                if text.contains("$[[") { text = GitHubWriting.inputsToShell(text, env: &env) }
                 for name in PredefinedVariable.references(in: text) {
                     guard !env.contains(where: { $0.key == name }), let v = PredefinedVariable.table[name] else { continue }
                     if let sh = v.shell {
                         let l = "export \(name)=\(sh)"
                         if !prelude.contains(l) { prelude.append(l) }
                     } else if let e = v.expression {
-                        env.append(KeyValue(name, "${{ \(e) }}", pos: step.pos))
+                        env.append(KeyValue(name, GitHubWriting.envValue(e), pos: pos))
                     }
                     if let n = v.note {
                         status = max(status, .approximated)
-                        notes.append(n)
+                        if !notes.contains(n) { notes.append(n) }
                     }
                 }
             }
             // GitHub would evaluate a literal `${{` in a script; write it as an expression of itself.
             if text.contains("${{") { text = text.replacingOccurrences(of: "${{", with: "${{ '${{' }}") }
+            return (text, status, notes)
+        }
+
+        var exported: [String] = []
+        for e in exports where p.dialect == .gitlab {
+            exported.append(translate(e, pos: .synthesized(), &self).0)
+        }
+        for step in steps {
+            guard let line = step.script else { continue }
+            let idx = counters[step.phase, default: 0]
+            counters[step.phase] = idx + 1
+            let key = step.phase == .before ? "before_script" : step.phase == .after ? "after_script" : "script"
+            let candidates = ["\(jobPath).\(key)[\(idx)]", "default.\(key)[\(idx)]", "\(key)[\(idx)]"]
+            let construct = candidates.first { ledger.entry($0) != nil } ?? candidates[0]
+            guard p.dialect == .gitlab else {
+                lines.append(line)
+                ledger.setTarget(construct, stepTarget)
+                continue
+            }
+            let (text, status, notes) = translate(line, pos: step.pos, &self)
             lines.append(text)
             ledger.record(construct, at: step.pos, status, note: notes.joined(separator: "; "), target: stepTarget)
+            if status > .translated {
+                explained.insert(construct)
+                for n in notes where !allNotes.contains(n) { allNotes.append(n) }
+            }
         }
-        if !prelude.isEmpty {
-            prelude.insert("# GitLab predefined variables (ciport)", at: 0)
+        var head: [String] = []
+        if !prelude.isEmpty || !exported.isEmpty {
+            head = ["# GitLab variables (ciport)"] + prelude + exported
         }
-        let body = (prelude + lines).joined(separator: "\n")
-        return (body, env)
+        let body = (head + lines).joined(separator: "\n")
+        return (body, env, allNotes.isEmpty ? [] : ["ciport: " + allNotes.joined(separator: "; ")])
+    }
+
+    /// `${{ expr }}` for env, or the plain text when the expression is a string literal.
+    static func envValue(_ expression: String) -> String {
+        let e = expression.trimmingCharacters(in: .whitespaces)
+        if e.count >= 2, e.hasPrefix("'"), e.hasSuffix("'"), !e.dropFirst().dropLast().contains("'") {
+            return String(e.dropFirst().dropLast())
+        }
+        return "${{ \(e) }}"
+    }
+
+    /// GitLab variables (global, then the job's) whose values refer to other variables, as shell
+    /// `export` lines: GitLab expands them, GitHub's `env:` passes them as written.
+    func derivedVariableExports(_ j: Job) -> [String] {
+        var seen: [String: String] = [:]
+        var order: [String] = []
+        for kv in p.variables + j.variables {
+            if seen[kv.key] == nil { order.append(kv.key) }
+            seen[kv.key] = kv.value
+        }
+        var out: [String] = []
+        for k in order {
+            guard let v = seen[k], !PredefinedVariable.references(in: v.replacingOccurrences(of: "$$", with: "")).isEmpty else { continue }
+            guard k.unicodeScalars.allSatisfy({ $0 == "_" || ($0.isASCII && CharacterSet.alphanumerics.contains($0)) }) else { continue }
+            var escaped = ""
+            let chars = Array(v)
+            var i = 0
+            while i < chars.count {
+                let c = chars[i]
+                if c == "$", i + 1 < chars.count, chars[i + 1] == "$" {
+                    escaped += "\\$"
+                    i += 2
+                    continue
+                }
+                if c == "\"" || c == "`" || c == "\\" { escaped += "\\" }
+                escaped.append(c)
+                i += 1
+            }
+            out.append("export \(k)=\"\(escaped)\"")
+        }
+        return out
     }
 
     /// `$[[ inputs.x ]]` in a script: `$INPUT_X`, defined in `env` from `${{ inputs.x }}`.

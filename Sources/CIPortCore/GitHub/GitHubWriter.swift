@@ -83,7 +83,7 @@ struct GitHubWriting {
         if let c = workflowConcurrency() { root.set("concurrency", c.0, comments: c.1) }
         var env: [YOutEntry] = []
         for kv in p.variables {
-            var v = value(kv.value, "variables.\(kv.key)", at: kv.pos)
+            var v = value(kv.value, "variables.\(kv.key)", at: kv.pos, reexported: true)
             if let input = p.inputs.first(where: { $0.name == kv.key }) {
                 // A prefilled "Run pipeline" variable: the manual run's input, else its default.
                 v = "${{ inputs.\(GitHubWriting.inputName(input.name)) || '\(kv.value.replacingOccurrences(of: "'", with: "''"))' }}"

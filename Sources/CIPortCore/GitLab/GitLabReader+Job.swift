@@ -189,7 +189,10 @@ extension GitLabReading {
             job.rules = try rulesFromOnlyExcept(job: name, only: only, except: except)
         }
         if job.mainSteps.isEmpty && job.trigger == nil {
-            ledger.record("\(name)", at: keyPos, .needsReview, note: "job has no `script:` (GitLab rejects it); ciport writes a placeholder step")
+            let fromInclude = ledger.entry("\(name).extends")?.status == .needsReview
+            ledger.record("\(name)", at: keyPos, .needsReview, note: fromInclude
+                ? "the job's `script:` comes from a template ciport did not fetch; ciport writes a placeholder step"
+                : "job has no `script:` (GitLab rejects it); ciport writes a placeholder step")
         } else {
             ledger.record("\(name)", at: keyPos)
         }
