@@ -83,7 +83,7 @@ extension GitHubWriting {
         // Artifacts of earlier jobs, where GitLab would have restored them.
         for src in artifactSources(j) {
             guard let a = src.artifacts else { continue }
-            let root = GitHubWriting.artifactRoot(a.paths)
+            let root = GitHubWriting.artifactRoot(a.paths.map { value($0, step: j) })
             let name = artifactName(src)
             if src.matrix != nil {
                 out.append(GitHubWriting.step([
@@ -153,14 +153,14 @@ extension GitHubWriting {
         }
 
         if let r = j.release {
-            var with: [YOutEntry] = [YOutEntry("tag_name", .string(value(r.tagName, "\(j.id).release.tag_name", at: r.pos)))]
-            if let n = r.name { with.append(YOutEntry("name", .string(value(n, "\(j.id).release.name", at: r.pos)))) }
+            var with: [YOutEntry] = [YOutEntry("tag_name", .string(value(r.tagName, "\(j.id).release.tag_name", at: r.pos, step: j)))]
+            if let n = r.name { with.append(YOutEntry("name", .string(value(n, "\(j.id).release.name", at: r.pos, step: j)))) }
             if let d = r.description {
                 // GitLab reads a description naming a file as that file's content.
                 let looksLikeFile = !d.contains("\n") && !d.contains(" ") && (d.hasSuffix(".md") || d.hasPrefix("./"))
-                with.append(YOutEntry(looksLikeFile ? "body_path" : "body", .string(value(d, "\(j.id).release.description", at: r.pos))))
+                with.append(YOutEntry(looksLikeFile ? "body_path" : "body", .string(value(d, "\(j.id).release.description", at: r.pos, step: j))))
             }
-            if let ref = r.ref { with.append(YOutEntry("target_commitish", .string(value(ref, "\(j.id).release.ref", at: r.pos)))) }
+            if let ref = r.ref { with.append(YOutEntry("target_commitish", .string(value(ref, "\(j.id).release.ref", at: r.pos, step: j)))) }
             mark(["\(j.id).release"], at: r.pos, .translated, "", target: at())
             out.append(GitHubWriting.step([
                 ("name", .string("Create release")),
@@ -229,18 +229,18 @@ extension GitHubWriting {
         var key: String
         var restore: [String] = []
         if !c.keyFiles.isEmpty {
-            let prefix = c.keyPrefix.map { value($0, construct, at: c.pos) } ?? "cache"
+            let prefix = c.keyPrefix.map { value($0, construct, at: c.pos, step: j) } ?? "cache"
             let files = c.keyFiles.map { "'\($0.replacingOccurrences(of: "'", with: "''"))'" }.joined(separator: ", ")
             key = "\(prefix)-${{ hashFiles(\(files)) }}"
             restore = ["\(prefix)-"]
         } else {
             // GitLab overwrites a cache key on every save; GitHub keys are immutable, so the run id makes
             // each save new and `restore-keys` finds the latest.
-            let base = value(c.key ?? "default", construct, at: c.pos)
+            let base = value(c.key ?? "default", construct, at: c.pos, step: j)
             key = "\(base)-${{ github.run_id }}"
             restore = ["\(base)-"]
         }
-        for fk in c.fallbackKeys { restore.append("\(value(fk, construct, at: c.pos))-") }
+        for fk in c.fallbackKeys { restore.append("\(value(fk, construct, at: c.pos, step: j))-") }
         if c.untracked == true {
             status = .approximated
             notes.append("`untracked: true` dropped: only the listed paths are cached")
@@ -251,7 +251,7 @@ extension GitHubWriting {
         }
         let comment = mark([construct], at: c.pos, status, notes.joined(separator: "; "), target: target)
         var with: [YOutEntry] = [
-            YOutEntry("path", GitHubWriting.block(c.paths.map { value($0, construct, at: c.pos) })),
+            YOutEntry("path", GitHubWriting.block(c.paths.map { value($0, construct, at: c.pos, step: j) })),
             YOutEntry("key", .string(key)),
         ]
         let restoreEntry = YOutEntry("restore-keys", GitHubWriting.block(restore))
@@ -312,7 +312,8 @@ extension GitHubWriting {
             let hidden = a.paths.contains { $0.split(separator: "/").contains { $0.hasPrefix(".") && $0 != "." && $0 != ".." } }
             var with: [YOutEntry] = [
                 YOutEntry("name", .string(artifactName(j))),
-                YOutEntry("path", GitHubWriting.block(a.paths.map { value($0, path[0], at: a.pos) } + a.exclude.map { "!" + $0 })),
+                YOutEntry("path", GitHubWriting.block(a.paths.map { value($0, path[0], at: a.pos, step: j) }
+                                                      + a.exclude.map { "!" + value($0, path[0], at: a.pos, step: j) })),
             ]
             if let retention { with.append(YOutEntry("retention-days", retention)) }
             if hidden { with.append(YOutEntry("include-hidden-files", .bool(true))) }
@@ -329,7 +330,7 @@ extension GitHubWriting {
         if !files.isEmpty {
             var reportPaths: [String] = []
             for r in files {
-                reportPaths += r.value.split(separator: "\n").map { value(String($0)) }
+                reportPaths += r.value.split(separator: "\n").map { value(String($0), step: j) }
                 mark(["\(j.id).artifacts.reports.\(r.key)", "default.artifacts.reports.\(r.key)"], at: r.pos, .approximated,
                      "GitLab shows `\(r.key)` reports in merge requests; here they are an artifact (a test-reporter action can show them)",
                      target: "\(target).steps[\(startIndex + out.count)]")

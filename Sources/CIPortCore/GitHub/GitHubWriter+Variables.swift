@@ -133,13 +133,24 @@ struct PredefinedVariable: Sendable {
 extension GitHubWriting {
     /// A plain value (env value, image, environment name, `with:` input) in GitHub's dialect.
     /// `construct`, when given, is downgraded in the ledger with what the translation could not keep.
-    mutating func value(_ s: String, _ construct: String? = nil, at pos: SourcePos? = nil, reexported: Bool = false) -> String {
+    ///
+    /// `step`: the value is a step input (`with:`), where the `env` context holds the job's variables.
+    mutating func value(_ s: String, _ construct: String? = nil, at pos: SourcePos? = nil, reexported: Bool = false,
+                        step j: Job? = nil) -> String {
         guard p.dialect == .gitlab, s.contains("$") else { return s }
         let r = Expressions.translateText(s, from: .gitlab, to: .github, context: .value)
         var notes = r.notes
         var status = r.text != s ? r.fidelity : .translated
         var text = GitHubWriting.inputsToExpressions(r.text)
+        let defined = Set((j?.variables ?? []).map(\.key) + p.variables.map(\.key) + (j?.matrix?.axes.map(\.name) ?? [])
+            + (j?.matrix?.include.flatMap { $0.map(\.key) } ?? []))
         text = PredefinedVariable.substitute(text) { name in
+            if let j {
+                if defined.contains(name) { return "${{ env.\(name) }}" }
+                if name == "CI_JOB_STAGE" { return j.stage ?? "test" }
+                if name == "CI_JOB_NAME" { return j.id }
+                if name == "CI_NODE_INDEX", j.matrix?.parallelCount != nil { return "${{ matrix.ci_node_index }}" }
+            }
             guard let v = PredefinedVariable.table[name], let e = v.expression else { return nil }
             if v.shell != nil || v.note != nil {
                 status = max(status, .approximated)
