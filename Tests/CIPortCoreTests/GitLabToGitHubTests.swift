@@ -544,6 +544,14 @@ struct GitLabToGitHubTests {
                 for j in jobs.pairs {
                     let m = try #require(j.value.mapping)
                     #expect(m["steps"]?.sequence?.items.isEmpty == false || m["uses"] != nil, "\(rel): job \(j.key.value) does nothing")
+                    // Template injection: no expression inside a script, ever (zizmor's rule).
+                    for run in runs(m) {
+                        #expect(!run.replacingOccurrences(of: "${{ '${{' }}", with: "").contains("${{"), "\(rel): \(j.key.value)")
+                    }
+                }
+                // Every construct went somewhere or says why it did not.
+                for e in c.ledger.entries where !e.construct.hasPrefix(".") && !e.construct.hasPrefix("include") {
+                    #expect(e.target != nil || e.status != .translated, "\(rel): \(e.construct) has no target")
                 }
                 #expect(out["on"] != nil, "\(rel)")
                 #expect(c.ledger.entries.count > 3, "\(rel)")

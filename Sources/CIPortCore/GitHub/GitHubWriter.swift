@@ -114,7 +114,21 @@ struct GitHubWriting {
             ]), comments: ["ciport: the GitLab file defines only templates (hidden jobs) or includes; this placeholder keeps the workflow valid"]))
         }
         root.set("jobs", .map(jobs), comments: unexplainedComments(prefixes: [""], exact: topLevelConstructs()))
+        assignTargets()
         return root.out
+    }
+
+    /// Gives every construct that reached the output without a precise place the job it went to
+    /// (or `jobs` for settings every job inherits), so the ledger says where everything went.
+    mutating func assignTargets() {
+        let byLength = p.jobs.sorted { $0.id.count > $1.id.count }
+        for e in ledger.entries where e.target == nil && e.status != .lost && !e.construct.hasPrefix(".") {
+            if let j = byLength.first(where: { e.construct == $0.id || e.construct.hasPrefix($0.id + ".") || e.construct.hasPrefix($0.id + "[") }) {
+                ledger.setTarget(e.construct, "jobs.\(ids[j.id] ?? j.id)")
+            } else if !e.construct.hasPrefix("include") && !e.construct.contains(":include") {
+                ledger.setTarget(e.construct, "jobs")
+            }
+        }
     }
 
     static func workflowName(_ file: String) -> String {
