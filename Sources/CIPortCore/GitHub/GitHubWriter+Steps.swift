@@ -242,7 +242,9 @@ extension GitHubWriting {
         } else {
             // GitLab overwrites a cache key on every save; GitHub keys are immutable, so the run id makes
             // each save new and `restore-keys` finds the latest.
-            let base = value(c.key ?? "default", construct, at: c.pos, step: j)
+            var base = value(c.key ?? "default", construct, at: c.pos, step: j)
+            // A key made of `$CI_PROJECT_DIR` alone is one constant per project.
+            if base == "." || base.isEmpty { base = "workspace" }
             key = "\(base)-${{ github.run_id }}"
             restore = ["\(base)-"]
         }

@@ -138,6 +138,8 @@ extension GitHubWriting {
     mutating func value(_ s: String, _ construct: String? = nil, at pos: SourcePos? = nil, reexported: Bool = false,
                         step j: Job? = nil) -> String {
         guard p.dialect == .gitlab, s.contains("$") else { return s }
+        let s = j.map { expandedVariables(s, job: $0) } ?? s
+        guard s.contains("$") else { return s }
         let r = Expressions.translateText(s, from: .gitlab, to: .github, context: .value)
         var notes = r.notes
         var status = r.text != s ? r.fidelity : .translated
@@ -168,6 +170,26 @@ extension GitHubWriting {
             mark([construct], at: pos ?? p.pos, status, notes.joined(separator: "; "))
         }
         return text.replacingOccurrences(of: "$$", with: "$")
+    }
+
+    /// A step input with the job's variables expanded as GitLab expands them in `cache:` and
+    /// `artifacts:` (their values are fixed when the pipeline starts), and `$CI_PROJECT_DIR` as the
+    /// workspace-relative `.` (actions run in the job container, where host paths do not exist).
+    func expandedVariables(_ s: String, job j: Job, depth: Int = 0) -> String {
+        guard depth < 5, s.contains("$") else { return s }
+        let inputs = Set(p.inputs.map(\.name))
+        var out = PredefinedVariable.substitute(s) { name in
+            if name == "CI_PROJECT_DIR" { return "." }
+            if inputs.contains(name) { return nil }
+            guard let v = j.variables.last(where: { $0.key == name })?.value ?? p.variables.last(where: { $0.key == name })?.value else {
+                return nil
+            }
+            return expandedVariables(v, job: j, depth: depth + 1).replacingOccurrences(of: "$$", with: "\u{0}")
+        }
+        out = out.replacingOccurrences(of: "\u{0}", with: "$$")
+        // `./x` reads better as `x`.
+        while out.hasPrefix("./") && out.count > 2 { out.removeFirst(2) }
+        return out.replacingOccurrences(of: "\n./", with: "\n")
     }
 
     /// `$[[ inputs.name ]]` (GitLab spec inputs) as `${{ inputs.name }}`.
