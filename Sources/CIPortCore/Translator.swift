@@ -14,10 +14,14 @@ public enum Translator {
     /// Says which platform a parsed file is written for, or nil when it is neither.
     public static func detect(_ root: YMapping) -> Platform? {
         let keys = Set(root.keys)
-        if keys.contains("jobs"), keys.contains("on") || keys.contains("true") || keys.contains("runs") == false && keys.contains("name") {
-            if root["jobs"]?.mapping != nil { return .github }
+        // An action definition (`runs:` with `using:`) is neither a workflow nor a pipeline.
+        if keys.contains("runs"), root["runs"]?.mapping?["using"] != nil { return nil }
+        if let jobs = root["jobs"]?.mapping {
+            // `on` reads as `true` to YAML 1.1 parsers, so both spellings count.
+            if keys.contains("on") || keys.contains("true") { return .github }
+            let githubJobKeys: Set<String> = ["runs-on", "steps", "uses"]
+            if jobs.pairs.contains(where: { !Set($0.value.mapping?.keys ?? []).isDisjoint(with: githubJobKeys) }) { return .github }
         }
-        if keys.contains("runs"), keys.contains("name") || keys.contains("description") { return nil }
         let gitlabTop: Set<String> = ["stages", "include", "workflow", "default", "variables", "image", "services",
                                       "before_script", "after_script", "cache", "spec"]
         if !keys.isDisjoint(with: gitlabTop) { return .gitlab }
