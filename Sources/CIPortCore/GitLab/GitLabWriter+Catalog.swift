@@ -69,7 +69,9 @@ extension GitLabWriterState {
         if !o.idTokens.isEmpty {
             var m = YOutMap()
             for t in o.idTokens { m.set(t.key, .map([YOutEntry("aud", .string(t.value))])) }
-            o.set("id_tokens", m.out, ["ciport: the cloud's OIDC trust must accept GitLab's issuer (\(Self.oidcIssuer)) and this project's sub claim"])
+            // Sigstore's public instance trusts GitLab already; a cloud account must be told to.
+            let cloud = o.idTokens.contains { $0.value != "sigstore" }
+            o.set("id_tokens", m.out, cloud ? ["ciport: the cloud's OIDC trust must accept GitLab's issuer (\(Self.oidcIssuer)) and this project's sub claim"] : [])
         }
         if !o.pagesSteps.isEmpty {
             let deployJobs = p.jobs.filter { $0.steps.contains { ($0.actionRef ?? "").lowercased().hasPrefix("actions/deploy-pages") } }

@@ -36,7 +36,10 @@ extension GitLabWriterState {
         for (i, step) in job.steps.enumerated() {
             let sp = stepPath(job, step, index: i)
             var comments: [String] = []
-            if let n = step.name { comments.append(n) }
+            if let n = step.name {
+                // The name is only a comment here, so its expressions are translated quietly.
+                comments.append(n.contains("${{") ? Expressions.translateText(n, context: .value, options: expr).text : n)
+            }
             var body: [String] = []
             // The condition decides first: a step that never runs adds nothing (not even artifacts),
             // and an always()/failure() upload keeps its artifacts under that condition.
@@ -205,7 +208,9 @@ extension GitLabWriterState {
             let global = p.variables.first { $0.key == kv.key }
             let clash = (o.hasVariable(kv.key).map { $0 != t.text } ?? false) || (global != nil && global?.value != kv.value)
             let usedElsewhere = job.steps.contains { s in s.pos != step.pos && s.env.contains { $0.key == kv.key && $0.value != kv.value } }
-            if clash || usedElsewhere {
+            // Job variables are set when the job starts, before any step has produced an output.
+            let runtimeValue = kv.value.range(of: #"steps\.[A-Za-z0-9_-]+\.outputs\."#, options: .regularExpression) != nil
+            if clash || usedElsewhere || runtimeValue {
                 let v = t.text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
                     .replacingOccurrences(of: "`", with: "\\`")
                 exports.append("export \(kv.key)=\"\(v)\"")
