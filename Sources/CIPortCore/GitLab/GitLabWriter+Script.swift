@@ -102,6 +102,8 @@ extension GitLabWriterState {
                 comments.append("ciport: lost: step timeout \(t) minutes")
             }
             guard !body.isEmpty else {
+                // A step with no lines (a setup action) still has to say what a person must do.
+                for c in comments where c.hasPrefix("ciport:") && !o.keyComments.contains(c) { o.keyComments.append(c) }
                 continue
             }
             // A step's condition guards all of its lines; always()/failure() steps go to after_script.
