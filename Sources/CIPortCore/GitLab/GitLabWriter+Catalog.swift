@@ -16,6 +16,8 @@ extension GitLabWriterState {
     static let bundledTools: [String: Set<String>] = [
         "node": ["python"],
         "buildpack-deps": ["python", "perl"],
+        "golangci-lint": ["golang"],
+        "goreleaser": ["golang"],
     ]
 
     static func repository(_ image: String) -> String {
@@ -25,8 +27,14 @@ extension GitLabWriterState {
     }
 
     mutating func imageConflict(_ job: Job, _ step: Step, _ up: String, action: String, current: String, wanted: String,
-                                _ comments: inout [String]) {
+                                _ o: inout JobOut, _ comments: inout [String]) {
         let tool = Self.repository(wanted)
+        if job.image == nil, Self.bundledTools[tool]?.contains(Self.repository(current)) == true {
+            // The later tool's image carries the earlier toolchain (golangci-lint's image has Go): use it.
+            note(up, step.pos, .approximated, "job image \(wanted) instead of \(current): it ships \(Self.repository(current)) too, in its own version")
+            o.image = (wanted, action, o.image?.entrypoint)
+            return
+        }
         if Self.bundledTools[Self.repository(current)]?.contains(tool) == true {
             note(up, step.pos, .approximated, "the job image \(current) ships \(tool), though not the version \(wanted) pins")
             return
@@ -38,6 +46,14 @@ extension GitLabWriterState {
     /// Before the runner decides the image: a docker build gets the docker CLI image, a job that
     /// only creates a release the release-cli image.
     mutating func chooseToolImage(_ job: Job, _ o: inout JobOut) {
+        // `docker build` in a run step used the GitHub runner's daemon; on GitLab that is a dind service.
+        let docker = job.steps.contains { ($0.script ?? "").range(of: #"(^|[\s;&|(])docker (build|push|run|login|tag|buildx|compose) "#, options: .regularExpression) != nil }
+        if docker, job.image == nil, o.image == nil || o.image?.name == Self.dindImage,
+           !o.catalogServices.contains(where: { $0.image.contains("dind") }) {
+            o.catalogServices.append(Service(image: "docker:27-dind", pos: job.pos))
+            if o.hasVariable("DOCKER_TLS_CERTDIR") == nil { o.addVariable("DOCKER_TLS_CERTDIR", "/certs") }
+            note("jobs.\(job.id)", job.pos, .approximated, "docker commands run against a docker:dind service in the docker:27 image")
+        }
         guard job.image == nil, o.image == nil else { return }
         if o.catalogServices.contains(where: { $0.image.contains("dind") }) {
             o.image = (Self.dindImage, "docker", nil)

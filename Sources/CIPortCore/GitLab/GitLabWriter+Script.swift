@@ -250,7 +250,7 @@ extension GitLabWriterState {
         if let img = tr.image, job.image == nil, o.image == nil {
             o.image = (img, action, tr.imageEntrypoint)
         } else if let img = tr.image, let cur = job.image?.name ?? o.image?.name, cur != img {
-            imageConflict(job, step, up, action: action, current: cur, wanted: img, &comments)
+            imageConflict(job, step, up, action: action, current: cur, wanted: img, &o, &comments)
         }
         o.caches += tr.caches
         for s in tr.services where !o.catalogServices.contains(where: { $0.image == s.image }) { o.catalogServices.append(s) }
