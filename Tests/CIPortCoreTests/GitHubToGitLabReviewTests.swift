@@ -173,6 +173,24 @@ struct GitHubToGitLabReviewTests {
         #expect(out.contains("DOCKER_TLS_CERTDIR: /certs"))
     }
 
+    @Test func matrixVersionReachesTheSetupImageAndBareHostsTheService() throws {
+        let (out, _) = try Self.convert("""
+            on: push
+            jobs:
+              test:
+                runs-on: ubuntu-latest
+                strategy: {matrix: {php: ['8.2', '8.3']}}
+                services:
+                  mysql: {image: 'mysql:8.0', ports: ['3306:3306']}
+                env: {DB_HOST: 127.0.0.1}
+                steps:
+                  - uses: shivammathur/setup-php@v2
+                    with: {php-version: '${{ matrix.php }}'}
+            """)
+        #expect(out.contains("image: php:$PHP"))
+        #expect(out.contains("DB_HOST: mysql"))
+    }
+
     @Test func pureInformationCommentsAreGone() throws {
         let (out, _) = try Self.convert(Self.job("      - uses: actions/setup-node@v4\n        with: {node-version: 20}\n      - run: echo \"x=1\" >> $GITHUB_OUTPUT\n",
                                                  top: "permissions: {contents: read}\n"))

@@ -118,6 +118,13 @@ struct ActionRenderer {
             return false
         }
         if isDynamic(value) {
+            // An option that only picks the image for one value adds nothing when the entry's own
+            // image template already carries the run-time value (`php:{{php-version}}` → `php:$PHP`).
+            if option.image != nil, option.script == nil, option.variables == nil, option.services == nil,
+               option.idTokens == nil, option.cache == nil,
+               Template.references(in: entry.image ?? "").contains(where: { $0.lowercased() == input }) {
+                return false
+            }
             // Which option applies is known only when the job runs: apply the first, flag it.
             guard let equals = option.equals, !decidedAtRunTime.contains(input) else { return false }
             decidedAtRunTime.insert(input)

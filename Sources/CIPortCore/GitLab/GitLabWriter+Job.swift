@@ -366,10 +366,16 @@ extension GitLabWriterState {
         guard !o.variables.isEmpty else { return }
         var m = YOutMap()
         var rewritten = false
+        // A bare host (`DB_HOST: 127.0.0.1`) names the service too when only one service publishes ports.
+        let aliases = Set(o.hostRewrites.compactMap { $0.1.split(separator: ":").first.map(String.init) })
         for v in o.variables {
             var value = v.value
             for (from, to) in o.hostRewrites where value.contains(from) {
                 value = value.replacingOccurrences(of: from, with: to)
+                rewritten = true
+            }
+            if aliases.count == 1, value == "localhost" || value == "127.0.0.1" {
+                value = aliases.first!
                 rewritten = true
             }
             m.set(v.key, .string(value), comments: v.comments)
