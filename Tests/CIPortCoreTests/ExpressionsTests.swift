@@ -159,8 +159,21 @@ struct TranslateTextTests {
     }
 
     @Test func inputsAsVariables() {
+        // Case is kept: the GitLab writer declares the input as a pipeline variable under this name.
         let r = Expressions.translateText("${{ inputs.dry-run }}", from: .github, to: .gitlab, context: .value, inputs: .variable)
-        #expect(r.text == "$DRY_RUN")
+        #expect(r.text == "$dry_run")
+        let d = Expressions.translateText("gcloud --region ${{ inputs.region || 'europe-west1' }}", from: .github, to: .gitlab,
+                                          context: .script, inputs: .variable)
+        #expect(d.text == "gcloud --region ${region:-europe-west1}")
+        let c = Expressions.translateCondition("!inputs.dry-run", from: .github, to: .gitlab, inputs: .variable)
+        #expect(c.expression == "$dry_run == null || $dry_run == \"\" || $dry_run == \"false\"")
+    }
+
+    @Test func untranslatableConditionIsFlaggedAsSourceDialect() {
+        let r = Expressions.translateCondition("github.event.pull_request.draft == false", from: .github, to: .gitlab)
+        #expect(r.untranslated)
+        let ok = Expressions.translateCondition("github.ref == 'refs/heads/main'", from: .github, to: .gitlab)
+        #expect(!ok.untranslated)
     }
 
     /// GitLab text, context, expected GitHub text, expected env entries, fidelity.

@@ -131,8 +131,15 @@ extension ActionCatalog {
     /// `with:` values are in `dialect`; they are translated with `Expressions.translateText`, and
     /// inputs the entry marks as secrets become `$VARIABLE` references, never literal text.
     public func translate(_ step: Step, dialect: Platform) -> ActionTranslation? {
+        translate(step, dialect: dialect, expressions: Expressions.Options())
+    }
+
+    /// `translate` with what the writer knows about the pipeline (how inputs are spelled, which
+    /// step outputs earlier lines export).
+    func translate(_ step: Step, dialect: Platform, expressions: Expressions.Options) -> ActionTranslation? {
         guard let ref = step.actionRef, let entry = lookup(ref) else { return nil }
         var renderer = ActionRenderer(entry: entry, step: step, ref: ActionRef(ref), dialect: dialect)
+        renderer.expressions = expressions
         return renderer.render()
     }
 }

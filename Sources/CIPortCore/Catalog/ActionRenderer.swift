@@ -41,6 +41,8 @@ struct ActionRenderer {
     let step: Step
     let ref: ActionRef
     let dialect: Platform
+    /// How GitHub expressions in `with:` values are translated.
+    var expressions = Expressions.Options()
     /// The step's non-empty `with:` values by lower-cased input name.
     private var given: [String: String] = [:]
     private var defaults: [String: String] = [:]
@@ -116,6 +118,13 @@ struct ActionRenderer {
             return false
         }
         if isDynamic(value) {
+            // An option that only picks the image for one value adds nothing when the entry's own
+            // image template already carries the run-time value (`php:{{php-version}}` → `php:$PHP`).
+            if option.image != nil, option.script == nil, option.variables == nil, option.services == nil,
+               option.idTokens == nil, option.cache == nil,
+               Template.references(in: entry.image ?? "").contains(where: { $0.lowercased() == input }) {
+                return false
+            }
             // Which option applies is known only when the job runs: apply the first, flag it.
             guard let equals = option.equals, !decidedAtRunTime.contains(input) else { return false }
             decidedAtRunTime.insert(input)
@@ -273,7 +282,7 @@ struct ActionRenderer {
             if let flag = words[key] { return wordsValue(raw, flag: flag, place) }
             if place == .script, self.raw.contains(key) {
                 // Shell code of its own: translated, never quoted or escaped.
-                let r = Expressions.translateText(raw, from: dialect, to: .gitlab, context: .script)
+                let r = translate(raw, .script)
                 absorb(r)
                 return r.text
             }
@@ -292,10 +301,15 @@ struct ActionRenderer {
 
     /// `with:` text translated with the expression layer; its notes, fidelity and env join the result.
     private mutating func translated(_ raw: String, _ place: Place) -> String {
-        let r = Expressions.translateText(raw, from: dialect, to: .gitlab, context: place == .script ? .script : .value)
+        let r = translate(raw, place == .script ? .script : .value)
         absorb(r)
         // Script templates put inputs inside double quotes; keep a value from closing them early.
         return place == .script ? Self.escapeForDoubleQuotes(r.text) : r.text
+    }
+
+    private func translate(_ raw: String, _ context: Expressions.Context) -> Expressions.TextResult {
+        dialect == .github ? Expressions.translateText(raw, context: context, options: expressions)
+            : Expressions.translateText(raw, from: dialect, to: .gitlab, context: context)
     }
 
     private mutating func absorb(_ r: Expressions.TextResult) {
@@ -305,8 +319,7 @@ struct ActionRenderer {
     }
 
     private mutating func wordsValue(_ raw: String, flag: String, _ place: Place) -> String {
-        let items = raw.split(whereSeparator: { flag.isEmpty ? ($0.isWhitespace || $0 == ",") : $0.isNewline })
-            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let items = Self.splitWords(raw, onSpaces: flag.isEmpty)
         let values = items.map { translated($0, place == .script ? .script : .value) }
         guard place == .script else { return values.joined(separator: " ") }
         return values.map { v in
@@ -323,7 +336,7 @@ struct ActionRenderer {
     private mutating func secretReference(_ input: String, _ raw: String) -> String {
         let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         if dialect == .gitlab, Self.isVariableReference(text) { return Self.bareReference(text) }
-        let r = Expressions.translateText(text, from: dialect, to: .gitlab, context: .value)
+        let r = translate(text, .value)
         var name: String?
         if r.fidelity == .translated, Self.isVariableReference(r.text) {
             name = String(Self.bareReference(r.text).dropFirst())
@@ -375,6 +388,33 @@ struct ActionRenderer {
         }
         guard !files.isEmpty, files.count <= 2, !text.contains("hashFiles") else { return nil }
         return (text, files)
+    }
+
+    /// Splits a list input into words on newlines (and, with `onSpaces`, on blanks and commas),
+    /// never inside a `${{ … }}` expression, whose own spaces and commas belong to it.
+    static func splitWords(_ raw: String, onSpaces: Bool) -> [String] {
+        var items: [String] = []
+        var cur = ""
+        var depth = 0
+        let chars = Array(raw)
+        var i = 0
+        while i < chars.count {
+            let c = chars[i]
+            if c == "$", i + 2 < chars.count, chars[i + 1] == "{", chars[i + 2] == "{" {
+                depth += 1; cur += "${{"; i += 3; continue
+            }
+            if depth > 0, c == "}", i + 1 < chars.count, chars[i + 1] == "}" {
+                depth -= 1; cur += "}}"; i += 2; continue
+            }
+            if depth == 0, c.isNewline || (onSpaces && (c.isWhitespace || c == ",")) {
+                items.append(cur); cur = ""
+            } else {
+                cur.append(c)
+            }
+            i += 1
+        }
+        items.append(cur)
+        return items.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
     static func isVariableReference(_ s: String) -> Bool {

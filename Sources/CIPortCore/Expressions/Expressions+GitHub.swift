@@ -156,14 +156,17 @@ struct GitHubToGitLab {
             case .input(let name):
                 switch options.inputs {
                 case .interpolation: return [.text("$[[ inputs.\(name) ]]")]
-                case .variable: return [.variable(Expressions.variableName(forMatrixAxis: name))]
+                case .variable: return [.variable(Expressions.safeVariableName(name))]
                 }
             case .needsOutput(let job, let name):
                 let v = Expressions.variableName(forOutput: name)
+                if options.resolvedOutputs.contains(v) { return [.variable(v)] }
                 diag.add(.needsReview, "needs.\(job).outputs.\(name): export \(v) from job '\(job)' through artifacts:reports:dotenv")
                 return [.variable(v)]
             case .stepOutput(let step, let name):
                 let v = Expressions.variableName(forOutput: name, step: step)
+                if let a = options.outputAliases[v] { return [.variable(a)] }
+                if options.resolvedOutputs.contains(v) { return [.variable(v)] }
                 diag.add(.needsReview, "steps.\(step).outputs.\(name): set \(v) in an earlier script line (export \(v)=…) instead of $GITHUB_OUTPUT")
                 return [.variable(v)]
             case .unsupported(let f, let note):
@@ -285,8 +288,10 @@ struct GitHubToGitLab {
         let src = source.unwrappingGitHubExpression
         let expr: Expr
         do { expr = try ExpressionParser.parseGitHub(src) } catch {
-            return Expressions.ConditionResult(expression: src, when: when, fidelity: .needsReview,
-                                               notes: ["cannot parse the condition: \(error)"])
+            var r = Expressions.ConditionResult(expression: src, when: when, fidelity: .needsReview,
+                                                notes: ["cannot parse the condition: \(error)"])
+            r.untranslated = true
+            return r
         }
         var statuses: [String] = []
         var rest: [Expr] = []
@@ -319,7 +324,9 @@ struct GitHubToGitLab {
             }
         } catch {
             diag.add(error.fidelity, error.note)
-            return Expressions.ConditionResult(expression: src, when: resultWhen, fidelity: diag.fidelity, notes: diag.notes)
+            var r = Expressions.ConditionResult(expression: src, when: resultWhen, fidelity: diag.fidelity, notes: diag.notes)
+            r.untranslated = true
+            return r
         }
     }
 
@@ -413,8 +420,18 @@ struct GitHubToGitLab {
             case .input(let name):
                 switch options.inputs {
                 case .interpolation: return .string("$[[ inputs.\(name) ]]")
-                case .variable: return .variable(Expressions.variableName(forMatrixAxis: name))
+                case .variable: return .variable(Expressions.safeVariableName(name))
                 }
+            case .needsOutput(_, let name) where options.runtime, .stepOutput(_, let name) where options.runtime:
+                // A step's condition runs as a shell test, after earlier steps and needed jobs exported their outputs.
+                var step: String?
+                if case .stepOutput(let s, _) = GitHubRef.classify(e)! { step = s }
+                let v = Expressions.variableName(forOutput: name, step: step)
+                if let a = options.outputAliases[v] { return .variable(a) }
+                if !options.resolvedOutputs.contains(v) {
+                    diag.add(.needsReview, "\(e.github): \(v) must be exported by an earlier line or a needed job's dotenv report")
+                }
+                return .variable(v)
             case .needsOutput, .stepOutput:
                 throw Untranslatable(.lost, "\(e.github): GitLab evaluates rules when the pipeline is created, before any job has outputs")
             case .unsupported(let f, let note):
@@ -469,6 +486,12 @@ struct GitHubToGitLab {
 
     private mutating func truthiness(_ e: Expr, negated: Bool) throws(Untranslatable) -> Cond {
         let o = try operand(e)
+        if options.inputs == .variable, case .input? = GitHubRef.classify(e), case .variable(let v) = o {
+            // Inputs reach GitLab as text: a boolean input is "true"/"false", a string one any text.
+            diag.add(.approximated, "'\(e.github)' is true when set, non-empty and not \"false\"")
+            let isFalse = Expr.binary(.eq, .variable(v), .string("false"))
+            return .expr(negated ? .or(Self.isEmpty(v), isFalse) : .and(.variable(v), .binary(.ne, .variable(v), .string("false"))))
+        }
         switch o {
         case .variable(let v): return .expr(negated ? Self.isEmpty(v) : .variable(v))
         case .string(let s):

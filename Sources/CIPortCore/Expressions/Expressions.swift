@@ -39,6 +39,9 @@ public enum Expressions {
         public var when: When?
         public var fidelity: Fidelity
         public var notes: [String]
+        /// True when no translation was possible and `expression` is the source condition verbatim:
+        /// a writer must never place it where the target platform would evaluate it.
+        public var untranslated: Bool = false
 
         public init(expression: String?, when: When? = nil, fidelity: Fidelity = .translated, notes: [String] = []) {
             self.expression = expression
@@ -66,6 +69,28 @@ extension Expressions {
         /// GitLab `parallel:matrix` variable names (`NODE_VERSION`), which are plain variables there.
         var matrixAxes: Set<String> = []
         var inputs: InputStyle = .interpolation
+        /// GitLab variables that carry step or job outputs because the writer exports them
+        /// (`META_TAGS` after a docker/metadata-action step with id `meta`): no review needed.
+        var resolvedOutputs: Set<String> = []
+        /// Outputs that are another variable under a different name (`steps.meta.outputs.tags` is
+        /// `DOCKER_METADATA_OUTPUT_TAGS`, which the action's own lines export): output variable → that name.
+        var outputAliases: [String: String] = [:]
+        /// The condition is tested while the job runs (a step's `if:` as a shell test), so outputs
+        /// of earlier steps and needed jobs are plain variables, unlike in `rules:if`.
+        var runtime = false
+    }
+
+    /// `translateText` with the writer's knowledge of the pipeline around the text.
+    static func translateText(_ text: String, context: Context, options: Options) -> TextResult {
+        guard text.utf8.contains(Bytes.dollar) else { return TextResult(text: text) }
+        var t = GitHubToGitLab(options: options)
+        return t.text(text, context: context)
+    }
+
+    /// `translateCondition` (GitHub → GitLab) with the writer's knowledge of the pipeline.
+    static func translateCondition(_ expression: String, options: Options) -> ConditionResult {
+        var t = GitHubToGitLab(options: options)
+        return t.condition(expression, when: nil)
     }
 
     /// Translates a string that may hold expressions (`${{ … }}` on GitHub, `$VAR`/`${VAR}` on GitLab)

@@ -7,7 +7,15 @@ extension GitLabWriterState {
         var keyComments: [String] = []
         var entries: [String: (YOut, [String])] = [:]
         var variables: [(key: String, value: String, comments: [String])] = []
-        var image: (name: String, why: String)?
+        var image: (name: String, why: String, entrypoint: [String]?)?
+        var serviceItems: [YOutItem] = []
+        var serviceComments: [String] = []
+        var idTokens: [KeyValue] = []
+        /// Side containers catalog actions need (`docker:dind`).
+        var catalogServices: [Service] = []
+        /// Actions of this job that publish GitLab Pages.
+        var pagesSteps: [String] = []
+        var release: Release?
         var caches: [Cache] = []
         var artifacts: Artifacts?
         var script: [YOutItem] = []
@@ -40,14 +48,15 @@ extension GitLabWriterState {
     }
 
     static let keyOrder = [
-        "stage", "needs", "image", "services", "tags", "variables", "rules", "when", "parallel", "trigger",
+        "stage", "needs", "image", "services", "id_tokens", "tags", "variables", "rules", "when", "parallel", "trigger",
         "timeout", "allow_failure", "environment", "resource_group", "interruptible", "cache",
-        "script", "after_script", "artifacts",
+        "script", "after_script", "release", "pages", "artifacts",
     ]
 
     mutating func writeJob(_ job: Job) -> (YOut, [String]) {
         var o = JobOut()
         let jp = "jobs.\(job.id)"
+        outputPlan(job)
         o.set("stage", .string(stageOf[job.id] ?? "test"))
         if let n = job.name {
             if n != job.id {
@@ -58,7 +67,7 @@ extension GitLabWriterState {
         writeNeeds(job, &o)
         writeCondition(job, &o)
         if let perm = job.permissions {
-            o.keyComments.append(permissionsComment(perm))
+            if Self.permissionsMatter(perm) { o.keyComments.append(permissionsComment(perm)) }
             note("\(jp).permissions", perm.pos, .lost, "GitLab's CI_JOB_TOKEN scopes are project settings, not job YAML")
             for s in perm.scopes { note("\(jp).permissions.\(s.key)", s.pos, .lost, "no token scopes in GitLab CI YAML") }
         }
@@ -71,7 +80,10 @@ extension GitLabWriterState {
         writeMatrix(job, &o)
         writeSettings(job, &o)
         writeSteps(job, &o)
+        jobOutputLines(job, &o)
+        chooseToolImage(job, &o)
         writeRunner(job, &o)
+        writeCatalogExtras(job, &o)
         if allInterruptible && o.entries["interruptible"] == nil { o.set("interruptible", .bool(true)) }
         finishVariables(&o)
         writeCachesAndArtifacts(job, &o)
@@ -117,15 +129,25 @@ extension GitLabWriterState {
 
     func jobMayBeSkipped(_ id: String) -> Bool {
         guard let j = p.job(id), let c = j.condition else { return false }
-        let r = Expressions.translateCondition(c.expression, from: .github, to: .gitlab)
-        return r.expression != nil
+        let r = Expressions.translateCondition(c.expression, options: Expressions.Options(inputs: .variable))
+        return r.expression != nil && !r.untranslated
     }
 
     mutating func writeCondition(_ job: Job, _ o: inout JobOut) {
         guard let c = job.condition else { return }
         let path = "jobs.\(job.id).if"
-        let r = Expressions.translateCondition(c.expression, from: .github, to: .gitlab)
+        let r = Expressions.translateCondition(c.expression, options: expr)
         var comments: [String] = []
+        if r.untranslated {
+            // GitLab would read GitHub syntax as a broken rule; running the job anyway could deploy
+            // when GitHub would not. It waits for a person instead.
+            let n = r.notes.isEmpty ? "condition needs review" : r.notes.joined(separator: "; ")
+            note(path, c.pos, r.fidelity > .needsReview ? r.fidelity : .needsReview, "\(n); the job runs only when started by hand",
+                 target: "\(names[job.id] ?? job.id).when")
+            o.set("when", .string("manual"), ["ciport: needs-review: GitHub ran this job only if: \(c.expression) (\(n)); "
+                + "it waits to be started by hand until that is written as rules:if"])
+            return
+        }
         if r.fidelity != .translated {
             let n = r.notes.isEmpty ? "condition needs review" : r.notes.joined(separator: "; ")
             note(path, c.pos, r.fidelity, n)
@@ -203,7 +225,11 @@ extension GitLabWriterState {
                 o.comment("image", "ciport: lost: container volumes \(c.volumes)")
             }
         } else if let img = o.image {
-            o.set("image", .string(img.name), ["ciport: image from \(img.why)"])
+            if let e = img.entrypoint {
+                o.set("image", .map([YOutEntry("name", .string(img.name)), YOutEntry("entrypoint", .strings(e))]))
+            } else {
+                o.set("image", .string(img.name))
+            }
         }
         guard let r = job.runsOn else {
             if o.entries["image"] == nil { o.set("image", .string("ubuntu:24.04")) }
@@ -222,7 +248,9 @@ extension GitLabWriterState {
                 if o.entries["image"] == nil {
                     let version = first.dropFirst("ubuntu-".count)
                     let tag = version.first?.isNumber == true ? String(version.prefix(5)) : "24.04"
-                    o.set("image", .string("ubuntu:\(tag)"), ["ciport: \(r.labels[0]) → ubuntu:\(tag); GitHub's runner image has far more tools preinstalled"])
+                    // Said once per file: the same holds for every job on this image.
+                    o.set("image", .string("ubuntu:\(tag)"), runnerImageNoted ? [] : ["ciport: \(r.labels[0]) → ubuntu:\(tag); GitHub's runner image has far more tools preinstalled"])
+                    runnerImageNoted = true
                     note(path, r.pos, .approximated, "GitHub-hosted \(r.labels[0]) → a shared runner with image ubuntu:\(tag)")
                 } else {
                     note(path, r.pos, .translated, "GitHub-hosted Linux runner → GitLab shared runners")
@@ -298,7 +326,8 @@ extension GitLabWriterState {
                 comments.append("ciport: \(alias) registry credentials → DOCKER_AUTH_CONFIG CI/CD variable")
             }
         }
-        if !items.isEmpty { o.set("services", .seq(items), comments) } else { o.keyComments += comments }
+        o.serviceItems += items
+        o.serviceComments += comments
     }
 
     /// A service key as a DNS label GitLab accepts as an alias.
@@ -337,10 +366,16 @@ extension GitLabWriterState {
         guard !o.variables.isEmpty else { return }
         var m = YOutMap()
         var rewritten = false
+        // A bare host (`DB_HOST: 127.0.0.1`) names the service too when only one service publishes ports.
+        let aliases = Set(o.hostRewrites.compactMap { $0.1.split(separator: ":").first.map(String.init) })
         for v in o.variables {
             var value = v.value
             for (from, to) in o.hostRewrites where value.contains(from) {
                 value = value.replacingOccurrences(of: from, with: to)
+                rewritten = true
+            }
+            if aliases.count == 1, value == "localhost" || value == "127.0.0.1" {
+                value = aliases.first!
                 rewritten = true
             }
             m.set(v.key, .string(value), comments: v.comments)
@@ -482,19 +517,8 @@ extension GitLabWriterState {
                      "interruptible: GitLab cancels it only when a newer pipeline starts on the same ref")
             }
         }
-        if !job.outputs.isEmpty {
-            note("\(jp).outputs", job.pos, .needsReview, "outputs → dotenv variables for jobs that need this one")
-            for kv in job.outputs {
-                note("\(jp).outputs.\(kv.key)", kv.pos, .needsReview, "dotenv variable; later jobs read it under the name the step wrote")
-            }
-            var a = Artifacts(pos: job.pos)
-            a.reports = [KeyValue("dotenv", Self.outputFile, pos: job.pos)]
-            mergeArtifacts(&o, a)
-            o.keyComments.append("ciport: needs-review: outputs (\(job.outputs.map(\.key).joined(separator: ", "))) → dotenv report; steps write to $GITHUB_OUTPUT")
-        }
     }
 
-    static let outputFile = ".ciport-outputs.env"
 
     // MARK: caches and artifacts
 
@@ -505,7 +529,8 @@ extension GitLabWriterState {
         cur.reports += a.reports.filter { !cur.reports.contains($0) }
         cur.name = cur.name ?? a.name
         cur.expireIn = cur.expireIn ?? a.expireIn
-        cur.when = cur.when ?? a.when
+        // One artifacts: per GitLab job: uploads kept under different conditions are kept always.
+        if (cur.when ?? "on_success") != (a.when ?? "on_success") { cur.when = "always" }
         o.artifacts = cur
     }
 

@@ -56,7 +56,7 @@ extension GitLabWriterState {
             comments += cs
         }
         if let perm = p.permissions {
-            comments.append(permissionsComment(perm))
+            if Self.permissionsMatter(perm) { comments.append(permissionsComment(perm)) }
             note("permissions", perm.pos, .lost, "GitLab's CI_JOB_TOKEN scopes are project settings, not pipeline YAML")
             for s in perm.scopes { note("permissions.\(s.key)", s.pos, .lost, "no token scopes in GitLab CI YAML") }
         }
@@ -66,6 +66,12 @@ extension GitLabWriterState {
             wf.set("name", p.name ?? "pipeline")
         }
         return (wf.out, comments)
+    }
+
+    /// Read-only token scopes are what GitLab's job token has anyway; only write scopes (and
+    /// `id-token: write`, which asks for OIDC) change what a job can do, so only they get a comment.
+    static func permissionsMatter(_ perm: Permissions) -> Bool {
+        perm.shorthand == "write-all" || perm.scopes.contains { $0.value == "write" }
     }
 
     func permissionsComment(_ perm: Permissions) -> String {
@@ -282,7 +288,8 @@ extension GitLabWriterState {
 
     /// An input's name as a variable name (letters, digits and `_`).
     static func variableKey(_ name: String) -> String {
-        String(name.map { $0.isASCII && ($0.isLetter || $0.isNumber) ? $0 : "_" })
+        // The spelling the expression layer gives `inputs.<name>`, so scripts find the variable.
+        Expressions.safeVariableName(name)
     }
 
     /// `FOO: $FOO` would only shadow the CI/CD variable `FOO` with itself.

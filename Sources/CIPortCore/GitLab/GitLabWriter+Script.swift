@@ -9,7 +9,7 @@ import Foundation
 extension GitLabWriterState {
     /// Files that stand in for GitHub's step-to-step channels, under the project directory.
     static let shims: [(variable: String, file: String)] = [
-        ("GITHUB_OUTPUT", outputFile),
+        ("GITHUB_OUTPUT", stepOutputFile),
         ("GITHUB_ENV", ".ciport-env"),
         ("GITHUB_PATH", ".ciport-path"),
         ("GITHUB_STEP_SUMMARY", ".ciport-summary.md"),
@@ -22,18 +22,12 @@ extension GitLabWriterState {
         let windows = Self.isWindows(job)
         let allScripts = job.steps.compactMap(\.script).joined(separator: "\n")
         var touched: [String] = []
-        for shim in Self.shims where allScripts.contains(shim.variable) || (shim.variable == "GITHUB_OUTPUT" && !job.outputs.isEmpty) {
-            o.addVariable(shim.variable, "$CI_PROJECT_DIR/\(shim.file)",
-                          ["ciport: stands in for GitHub's $\(shim.variable) file"])
+        for shim in Self.shims where allScripts.contains(shim.variable) {
+            o.addVariable(shim.variable, "$CI_PROJECT_DIR/\(shim.file)")
             touched.append(shim.variable)
         }
         if !touched.isEmpty && !windows {
             o.script.append(YOutItem(.string("touch " + touched.map { "\"$\($0)\"" }.joined(separator: " "))))
-            if touched.contains("GITHUB_OUTPUT") && job.outputs.isEmpty {
-                var a = Artifacts(pos: job.pos)
-                a.reports = [KeyValue("dotenv", Self.outputFile, pos: job.pos)]
-                mergeArtifacts(&o, a)
-            }
         }
         let defaultDir = job.workingDirectory ?? p.defaults.workingDirectory
         let defaultShell = job.shell ?? p.defaults.shell
@@ -42,8 +36,18 @@ extension GitLabWriterState {
         for (i, step) in job.steps.enumerated() {
             let sp = stepPath(job, step, index: i)
             var comments: [String] = []
-            if let n = step.name { comments.append(n) }
+            if let n = step.name {
+                // The name is only a comment here, so its expressions are translated quietly.
+                comments.append(n.contains("${{") ? Expressions.translateText(n, context: .value, options: expr).text : n)
+            }
             var body: [String] = []
+            // The condition decides first: a step that never runs adds nothing (not even artifacts),
+            // and an always()/failure() upload keeps its artifacts under that condition.
+            let cond = step.condition.map { Expressions.translateCondition($0.expression, options: runtimeExpr) }
+            if cond?.when == .never && cond?.untranslated == false {
+                note("\(sp).if", step.condition!.pos, .lost, "condition is never true; step left out")
+                continue
+            }
 
             switch step.action {
             case .run(let raw):
@@ -71,7 +75,10 @@ extension GitLabWriterState {
                 }
                 script = stepEnvironment(job, step, sp, script, &o, &comments)
                 // working-directory applies to run steps only; actions always start in the workspace.
-                let dir = step.workingDirectory ?? defaultDir
+                var dir = step.workingDirectory ?? defaultDir
+                if let d = dir, d.contains("${{") {
+                    dir = text(d, .script, path: "\(sp).working-directory", pos: step.pos, matrix: true, notes: &comments).text
+                }
                 if dir != currentDir {
                     body.append(Self.cd(dir, windows: windows))
                     currentDir = dir
@@ -79,46 +86,53 @@ extension GitLabWriterState {
                 body.append(script)
                 if raw.contains("GITHUB_ENV") && !windows { body.append(Self.reloadEnv) }
                 if raw.contains("GITHUB_PATH") && !windows { body.append(Self.reloadPath) }
+                if !windows { body += (outputReloads[step.pos] ?? []).map { Self.reloadOutput($0.name, $0.output) } }
             case .uses(let ref):
                 if currentDir != nil {
                     body.append(Self.cd(nil, windows: windows))
                     currentDir = nil
                 }
-                body += actionLines(job, step, ref, sp, &o, &comments)
+                body += actionLines(job, step, ref, sp, when: cond?.untranslated == true ? nil : cond?.when, &o, &comments)
+                for e in outputExports[step.pos] ?? [] {
+                    body.append("export \(e.name)=\"\(e.value.replacingOccurrences(of: "\"", with: "\\\""))\"")
+                }
             }
             if let t = step.timeoutMinutes {
                 note("\(sp).timeout-minutes", step.pos, .lost, "GitLab has no per-step timeout; the job's timeout applies")
                 comments.append("ciport: lost: step timeout \(t) minutes")
             }
             guard !body.isEmpty else {
+                // A step with no lines (a setup action) still has to say what a person must do.
+                for c in comments where c.hasPrefix("ciport:") && !o.keyComments.contains(c) { o.keyComments.append(c) }
                 continue
             }
             // A step's condition guards all of its lines; always()/failure() steps go to after_script.
             var after = false
-            if let c = step.condition {
-                let r = Expressions.translateCondition(c.expression, from: .github, to: .gitlab)
+            if let c = step.condition, let r = cond {
                 var guards: [String] = []
-                var ok = r.fidelity == .translated
-                if r.when == .never {
-                    note("\(sp).if", c.pos, .lost, "condition is never true; step left out")
-                    continue
-                }
-                if r.when == .always || r.when == .onFailure {
+                var ok = !r.untranslated
+                if ok && (r.when == .always || r.when == .onFailure) {
                     after = true
                     if r.when == .onFailure { guards.append("[ \"$CI_JOB_STATUS\" = \"failed\" ]") }
                     note("\(sp).if", c.pos, .approximated, "runs in after_script (a separate shell after the script)")
                 }
-                if let e = r.expression {
+                if ok, let e = r.expression {
                     if !windows, let g = ShellCondition.translate(e) { guards.append(g) } else { ok = false }
                 }
-                if !guards.isEmpty {
-                    let cond = guards.count == 1 ? guards[0] : guards.map { "{ \($0); }" }.joined(separator: " && ")
-                    body = ["if \(cond); then\n" + body.joined(separator: "\n") + "\nfi"]
-                }
                 if !ok {
+                    // Running a step GitHub might have skipped (a deploy, a publish) is the worse mistake.
                     let n = r.notes.isEmpty ? "not turned into a shell test" : r.notes.joined(separator: "; ")
-                    note("\(sp).if", c.pos, .needsReview, "step condition \(n); the step runs unconditionally")
-                    comments.append("ciport: needs-review: runs unconditionally; GitHub ran it only if: \(c.expression)")
+                    note("\(sp).if", c.pos, r.fidelity > .needsReview ? r.fidelity : .needsReview, "step condition \(n); the step is skipped until it is rewritten")
+                    comments.append("ciport: needs-review: skipped; GitHub ran it only if: \(c.expression) (\(n))")
+                    guards = [windows ? "$false" : "false"]
+                    after = false
+                } else if r.fidelity != .translated, !r.notes.isEmpty {
+                    note("\(sp).if", c.pos, r.fidelity, r.notes.joined(separator: "; "))
+                }
+                if !guards.isEmpty {
+                    let test = guards.count == 1 ? guards[0] : guards.map { "{ \($0); }" }.joined(separator: " && ")
+                    body = windows ? ["if (\(test)) {\n" + body.joined(separator: "\n") + "\n}"]
+                                   : ["if \(test); then\n" + body.joined(separator: "\n") + "\nfi"]
                 }
             }
             var unique: [String] = []
@@ -196,7 +210,9 @@ extension GitLabWriterState {
             let global = p.variables.first { $0.key == kv.key }
             let clash = (o.hasVariable(kv.key).map { $0 != t.text } ?? false) || (global != nil && global?.value != kv.value)
             let usedElsewhere = job.steps.contains { s in s.pos != step.pos && s.env.contains { $0.key == kv.key && $0.value != kv.value } }
-            if clash || usedElsewhere {
+            // Job variables are set when the job starts, before any step has produced an output.
+            let runtimeValue = kv.value.range(of: #"steps\.[A-Za-z0-9_-]+\.outputs\."#, options: .regularExpression) != nil
+            if clash || usedElsewhere || runtimeValue {
                 let v = t.text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
                     .replacingOccurrences(of: "`", with: "\\`")
                 exports.append("export \(kv.key)=\"\(v)\"")
@@ -213,10 +229,10 @@ extension GitLabWriterState {
 
     /// The lines a `uses:` step becomes: the catalog's translation, or a line that fails the job
     /// until a person replaces it (a migrated pipeline that silently skips a deploy step is worse).
-    mutating func actionLines(_ job: Job, _ step: Step, _ ref: String, _ sp: String,
+    mutating func actionLines(_ job: Job, _ step: Step, _ ref: String, _ sp: String, when: When? = nil,
                               _ o: inout JobOut, _ comments: inout [String]) -> [String] {
         let up = "\(sp).uses"
-        guard let tr = options.catalog.translate(step, dialect: .github) else {
+        guard let tr = options.catalog.translate(step, dialect: .github, expressions: expr) else {
             note(up, step.pos, .lost, "action \(ref) is not in the catalog; the job fails until the step is replaced")
             for w in step.with { note("\(sp).with.\(w.key)", w.pos, .lost, "input of an action that was not translated") }
             let inputs = step.with.isEmpty ? "" : " (with: \(step.with.map(\.key).joined(separator: ", ")))"
@@ -230,14 +246,32 @@ extension GitLabWriterState {
             comments.append("ciport: \(tr.fidelity.rawValue): \(ref)" + (tr.notes.isEmpty ? "" : ": " + tr.notes.joined(separator: "; ")))
         }
         for kv in tr.variables where o.hasVariable(kv.key) == nil { o.addVariable(kv.key, kv.value) }
-        if let img = tr.image, o.image == nil {
-            o.image = (img, "\(ref.split(separator: "@").first ?? Substring(ref))")
-        } else if let img = tr.image, let cur = o.image, cur.name != img {
-            note(up, step.pos, .approximated, "the job image is \(cur.name); \(img) would provide this tool")
-            comments.append("ciport: approximated: install the tool of \(ref) in \(cur.name) (or use \(img))")
+        let action = String(ref.split(separator: "@").first ?? Substring(ref))
+        if let img = tr.image, job.image == nil, o.image == nil {
+            o.image = (img, action, tr.imageEntrypoint)
+        } else if let img = tr.image, let cur = job.image?.name ?? o.image?.name, cur != img {
+            imageConflict(job, step, up, action: action, current: cur, wanted: img, &o, &comments)
         }
         o.caches += tr.caches
-        if let a = tr.artifacts { mergeArtifacts(&o, a) }
+        for s in tr.services where !o.catalogServices.contains(where: { $0.image == s.image }) { o.catalogServices.append(s) }
+        for t in tr.idTokens where !o.idTokens.contains(where: { $0.key == t.key }) { o.idTokens.append(t) }
+        if tr.pages { o.pagesSteps.append(action) }
+        if let r = tr.release {
+            if o.release != nil {
+                note(up, step.pos, .needsReview, "a second release in one job; GitLab's release: makes one")
+                comments.append("ciport: needs-review: a second release in this job is not created")
+            } else {
+                o.release = r
+            }
+        }
+        if var a = tr.artifacts {
+            switch when {
+            case .always?: a.when = "always"
+            case .onFailure?: a.when = "on_failure"
+            default: break
+            }
+            mergeArtifacts(&o, a)
+        }
         if tr.fetchesArtifacts && (validNeeds[job.id] ?? []).isEmpty {
             note(up, step.pos, .needsReview, "GitLab fetches artifacts only from jobs listed in needs")
             comments.append("ciport: needs-review: artifacts come from jobs listed in needs:")

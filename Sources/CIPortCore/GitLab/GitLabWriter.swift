@@ -28,6 +28,21 @@ struct GitLabWriterState {
     var conditionalJobs: Set<String> = []
     /// Whether a workflow-level `cancel-in-progress` asks every job to be interruptible.
     var allInterruptible = false
+    /// How expressions of the job being written translate: inputs are pipeline variables, and
+    /// outputs the job's lines export resolve to variables.
+    var expr = Expressions.Options(inputs: .variable)
+    /// Lines that export a step's catalog outputs, by the step's position (see `outputPlan`).
+    var outputExports: [SourcePos: [(name: String, value: String)]] = [:]
+    /// Run steps whose `$GITHUB_OUTPUT` values later text reads: step position → (variable, output name).
+    var outputReloads: [SourcePos: [(name: String, output: String)]] = [:]
+    /// `expr` for step conditions, which run as shell tests while the job runs.
+    var runtimeExpr: Expressions.Options {
+        var e = expr
+        e.runtime = true
+        return e
+    }
+    /// Whether the "GitHub's runner has more tools" comment was written (once per file is enough).
+    var runnerImageNoted = false
 
     init(pipeline: Pipeline, options: ConvertOptions, ledger: Ledger) {
         self.p = pipeline
@@ -69,13 +84,42 @@ struct GitLabWriterState {
         var input = s
         if matrix { input = Self.rewriteMatrixRefs(input) }
         guard input.contains("${{") else { return Expressions.TextResult(text: input) }
-        let r = Expressions.translateText(input, from: .github, to: .gitlab, context: context)
+        var r = Expressions.translateText(input, context: context, options: expr)
         if r.fidelity != .translated {
             let n = r.notes.isEmpty ? "expression needs review" : r.notes.joined(separator: "; ")
             note(path, pos, r.fidelity, n)
             notes.append("ciport: \(r.fidelity.rawValue): \(n)")
         }
+        if context == .script { r.text = Self.withoutGitHubExpressions(r.text, notes: &notes) }
         return r
+    }
+
+    /// Replaces each `${{ … }}` the expression layer had to keep by `${NAME:?…}`: in bash a literal
+    /// `${{` is a "bad substitution" error, and a step that silently ran with an empty value could do
+    /// harm. The job now stops with a message until a person defines NAME (the comment says what
+    /// GitHub computed there).
+    static func withoutGitHubExpressions(_ s: String, notes: inout [String]) -> String {
+        guard s.contains("${{") else { return s }
+        var out = ""
+        var rest = Substring(s)
+        var n = 0
+        while let open = rest.range(of: "${{") {
+            out += rest[..<open.lowerBound]
+            guard let close = rest[open.upperBound...].range(of: "}}") else {
+                out += "$ {{"  // an unterminated `${{` kept as text that is not an expansion
+                rest = rest[open.upperBound...]
+                continue
+            }
+            let inner = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
+            n += 1
+            let dotted = inner.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) } && inner.first?.isLetter == true
+            let name = dotted ? Expressions.variableName(forMatrixAxis: inner) : "CIPORT_EXPR_\(n)"
+            out += "${\(name):?set by hand, see the ciport comment}"
+            let c = "ciport: needs-review: define \(name) (GitHub computed it as ${{ \(inner) }})"
+            if !notes.contains(c) { notes.append(c) }
+            rest = rest[close.upperBound...]
+        }
+        return out + rest
     }
 
     /// `${{ matrix.node-version }}` → `${NODE_VERSION}` (only the plain form; others go to `Expressions`).
