@@ -74,7 +74,7 @@ def _run(args: argparse.Namespace, cfg: RunConfig, emitter: Emitter) -> int:
         stop = StopRequest()
         stop.install()
         try:
-            record = train(cfg, emitter, stop)
+            record = train(cfg, emitter, stop).record
         except Interrupted as exc:
             emitter.emit("interrupted", step=exc.step, checkpoint=exc.checkpoint,
                          resumable=exc.checkpoint is not None, signal=stop.signal_name)

@@ -157,8 +157,8 @@ def _sft_config(cfg: RunConfig, run_dir: str, has_eval: bool):
         per_device_train_batch_size=cfg.batch_size,
         per_device_eval_batch_size=cfg.eval_batch_size or cfg.batch_size,
         gradient_accumulation_steps=cfg.gradient_accumulation_steps,
-        gradient_checkpointing=cfg.gradient_checkpointing,
-        gradient_checkpointing_kwargs={"use_reentrant": False} if cfg.gradient_checkpointing else None,
+        activation_checkpointing=cfg.gradient_checkpointing,
+        activation_checkpointing_kwargs={"use_reentrant": False} if cfg.gradient_checkpointing else None,
         bf16=precision == "bf16",
         fp16=precision == "fp16",
         seed=cfg.seed,
@@ -208,15 +208,21 @@ def _final_eval_loss(trainer) -> float | None:
     return trainer.evaluate().get("eval_loss")
 
 
-def train(cfg: RunConfig, emitter: Emitter, stop: StopRequest | None = None) -> dict:
-    """Runs (or resumes) the configured training; returns the `done` fields.
+@dataclass
+class TrainResult:
+    record: dict  # the `done` event's fields, also saved in done.json
+    trainer: Any = None  # the SFTTrainer, in memory (None when the run had finished before)
+
+
+def train(cfg: RunConfig, emitter: Emitter, stop: StopRequest | None = None) -> TrainResult:
+    """Runs (or resumes) the configured training.
 
     Raises WorkerError subclasses for bad input, Interrupted after a requested stop.
     """
     run_dir = os.path.abspath(cfg.output_dir)
     finished = read_done(run_dir)
     if finished is not None:
-        return {**finished, "already_finished": True}
+        return TrainResult({**finished, "already_finished": True})
 
     check_precision(cfg.precision)
     train_records = read_chat_jsonl(cfg.dataset.train, field="dataset.train")
@@ -300,4 +306,4 @@ def train(cfg: RunConfig, emitter: Emitter, stop: StopRequest | None = None) -> 
         shutil.rmtree(adapter_path, ignore_errors=True)
         os.replace(adapter_path + ".tmp", adapter_path)
         _write_done(run_dir, record)
-    return record
+    return TrainResult(record, trainer)
