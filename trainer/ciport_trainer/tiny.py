@@ -109,7 +109,18 @@ def model_config(family: str, tokenizer, max_positions: int):
 
 def build_tiny(family: str, records: list[dict], out_dir: str, *, seed: int, max_seq_length: int) -> str:
     """Builds the tiny model into OUT_DIR once; an existing complete one is reused (resume needs
-    the very same weights and vocabulary)."""
+    the very same weights and vocabulary). A file lock makes the ranks of a distributed launch build
+    it once between them."""
+    import fcntl
+
+    os.makedirs(os.path.dirname(out_dir) or ".", exist_ok=True)
+    with open(out_dir + ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _build_tiny_locked(family, records, out_dir, seed=seed, max_seq_length=max_seq_length)
+
+
+def _build_tiny_locked(family: str, records: list[dict], out_dir: str, *, seed: int,
+                       max_seq_length: int) -> str:
     marker = os.path.join(out_dir, MARKER)
     if os.path.exists(marker):
         with open(marker) as fh:

@@ -231,12 +231,10 @@ def train(cfg: RunConfig, emitter: Emitter, stop: StopRequest | None = None) -> 
     os.makedirs(run_dir, exist_ok=True)
     resume = _resolve_resume(cfg, run_dir)
 
-    from accelerate import PartialState
     from datasets import Dataset
     from trl import SFTTrainer
 
-    with PartialState().main_process_first():
-        model_path = base_model_path(cfg, train_records)
+    model_path = base_model_path(cfg, train_records)
     tokenizer = load_tokenizer(model_path)
     model = load_model(model_path, cfg, for_training=True)
     peft_config = _peft_config(cfg, model.config.model_type)

@@ -28,10 +28,14 @@ EXPECTED_TARGETS = {
 }
 
 
-@pytest.mark.parametrize("family", ["llama", "gpt_bigcode", "qwen2"])
-def test_each_tiny_family_trains_with_lora(tmp_path, family):
+@pytest.mark.parametrize("family, extra", [
+    ("llama", {}),
+    ("gpt_bigcode", {}),
+    ("qwen2", {"packing": True, "gradient_checkpointing": True, "max_seq_length": 256}),
+])
+def test_each_tiny_family_trains_with_lora(tmp_path, family, extra):
     cfg = parse_config(config_dict(tmp_path / "run", base_model=f"tiny:{family}", max_steps=3,
-                                   save_steps=2))
+                                   save_steps=2, **extra))
     emitter = ListEmitter()
     result = train(cfg, emitter)
 
