@@ -1,6 +1,7 @@
 import ArgumentParser
 import CIPortCore
 import CIPortPipeline
+import CIPortTrain
 import Foundation
 
 /// `ciport pipeline init`: the GitLab GPU pipeline (and catalog component), or its GitHub equivalent.
@@ -74,7 +75,8 @@ struct PipelineCommand: AsyncParsableCommand {
                 throw ExitCode(FileIO.exitCantCreate)
             }
             for (p, text) in files {
-                do { try FileIO.writeAtomically(text, to: path(p)) } catch {
+                // rename(2) over the old file: readers see the old or the new file, never half of one.
+                do { try AtomicWrite.write(Data(text.utf8), to: path(p)) } catch {
                     FileIO.printErr("\(path(p)): error: cannot write (\(error.localizedDescription))")
                     throw ExitCode(FileIO.exitCantCreate)
                 }

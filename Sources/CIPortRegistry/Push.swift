@@ -364,10 +364,14 @@ public struct Pusher: Sendable {
     }
 
     /// GitLab answers model-versions/create with the version's package location in `source`
-    /// (…/ml_models/ID or mlflow-artifacts:/ID): the trailing number is the id.
+    /// (…/packages/ml_models/ID/files/ or mlflow-artifacts:/ID): the id is the number after
+    /// `ml_models/`, else the trailing number.
     static func gitlabModelVersionId(_ info: [String: Any]) -> String? {
         for field in ["source", "artifact_uri"] {
             guard let s = info[field] as? String else { continue }
+            if let r = s.range(of: #"ml_models/[0-9]+"#, options: .regularExpression) {
+                return String(s[r].dropFirst("ml_models/".count))
+            }
             let digits = s.reversed().drop(while: { $0 == "/" }).prefix(while: \.isNumber)
             if !digits.isEmpty { return String(digits.reversed()) }
         }

@@ -118,10 +118,12 @@ struct RegistryCLITests {
         #expect(r.status == 0, "\(r.stderr)")
         #expect(try String(contentsOf: ci, encoding: .utf8).contains("/dev/kfd"))
 
-        r = try ciport(["pipeline", "init", "--dir", dir.path, "--platform", "github"])
-        #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.stderr.contains("translated from the generated GitLab pipeline"))
-        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent(".github/workflows/finetune.yml").path))
+        if PipelineTests.translatorReadsGitLab {
+            r = try ciport(["pipeline", "init", "--dir", dir.path, "--platform", "github"])
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(r.stderr.contains("translated from the generated GitLab pipeline"))
+            #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent(".github/workflows/finetune.yml").path))
+        }
         // No leftovers from the atomic writes.
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".tmp") }
         #expect(leftovers.isEmpty)

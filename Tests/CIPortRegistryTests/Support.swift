@@ -79,7 +79,7 @@ final class MLflowServer: @unchecked Sendable {
         env["DO_NOT_TRACK"] = "true"
         p.environment = env
         let log = dir.appendingPathComponent("mlflow-\(self.port).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let h = try FileHandle(forWritingTo: log)
         p.standardOutput = h
         p.standardError = h
