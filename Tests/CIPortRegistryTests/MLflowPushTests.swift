@@ -12,7 +12,7 @@ struct MLflowPushTests {
     @Test func pushRunAndVersionReadBackAndPushAgainWithoutDuplicates() async throws {
         let dir = try Repo.tempDir()
         let server = try await MLflowServer(dir: dir)
-        defer { server.kill() }
+        defer { server.kill(); try? FileManager.default.removeItem(at: dir) }
 
         let t = try TempRegistry()
         _ = try t.finishedRun("run-one", lr: "0.0002", finalLoss: 0.75)
@@ -98,7 +98,7 @@ struct MLflowPushTests {
     @Test func serverKilledMidPushGivesAClearErrorAndTheNextPushCompletes() async throws {
         let dir = try Repo.tempDir()
         var server = try await MLflowServer(dir: dir)
-        defer { server.kill() }
+        defer { server.kill(); try? FileManager.default.removeItem(at: dir) }
 
         let t = try TempRegistry()
         let id = try t.registry.startRun(id: "big-run", experiment: "train", started: Date(timeIntervalSince1970: 1_800_000_000))

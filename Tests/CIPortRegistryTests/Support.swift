@@ -68,9 +68,11 @@ final class MLflowServer: @unchecked Sendable {
         self.dir = dir
         self.port = try port ?? Self.freePort()
         let p = Process()
-        // setsid: the server becomes a process-group leader, so killpg reaches uvicorn/gunicorn workers.
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
-        p.arguments = [Repo.mlflow, "server", "--host", "127.0.0.1", "--port", String(self.port),
+        // Foundation starts the child as the leader of a new process group (pgid = pid), so the
+        // group signal in kill() reaches uvicorn and mlflow's job runners too. (Not setsid(1): it
+        // would fork, and the pid known here would be a short-lived parent.)
+        p.executableURL = URL(fileURLWithPath: Repo.mlflow)
+        p.arguments = ["server", "--host", "127.0.0.1", "--port", String(self.port),
                        "--backend-store-uri", "sqlite:///\(dir.path)/mlflow.db",
                        "--serve-artifacts", "--artifacts-destination", dir.appendingPathComponent("artifacts").path,
                        "--workers", "1"]
@@ -92,7 +94,7 @@ final class MLflowServer: @unchecked Sendable {
                 let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
                 throw ServerError(message: "mlflow server exited: \(text.suffix(2000))")
             }
-            if let (data, resp) = try? await URLSession.shared.data(from: URL(string: "\(url)/health")!),
+            if let (data, resp) = try? await Self.session.data(from: URL(string: "\(url)/health")!),
                (resp as? HTTPURLResponse)?.statusCode == 200, String(decoding: data, as: UTF8.self).contains("OK") {
                 return
             }
@@ -102,16 +104,45 @@ final class MLflowServer: @unchecked Sendable {
         throw ServerError(message: "mlflow server not healthy after \(Int(timeout)) s; log: \(log.path)")
     }
 
+    /// A session of its own with a timeout: a stuck read-back fails the test instead of hanging it.
+    static let session: URLSession = {
+        let c = URLSessionConfiguration.ephemeral
+        c.timeoutIntervalForRequest = 60
+        return URLSession(configuration: c)
+    }()
+
     struct ServerError: Error, CustomStringConvertible { var message: String; var description: String { message } }
 
-    /// SIGKILL to the whole process group, then reap.
+    /// SIGKILL to the server's process group and to every descendant (in case one made a group of
+    /// its own), then wait, with a deadline, for it to be reaped and for the port to close.
     func kill() {
         let pid = process.processIdentifier
-        if pid > 0 { _ = Glibc.kill(-pid, SIGKILL) }
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
-        // The workers may outlive the leader by a moment; wait until the port answers no more.
-        for _ in 0..<50 where Self.portOpen(port) { usleep(100_000) }
+        guard pid > 0 else { return }
+        let victims = Self.descendants(of: pid)
+        _ = Glibc.kill(-pid, SIGKILL)
+        _ = Glibc.kill(pid, SIGKILL)
+        for v in victims { _ = Glibc.kill(v, SIGKILL) }
+        let deadline = Date().addingTimeInterval(15)
+        while process.isRunning && Date() < deadline { usleep(50_000) }
+        while Self.portOpen(port) && Date() < deadline { usleep(100_000) }
+    }
+
+    /// Every process below `pid`, from /proc.
+    static func descendants(of pid: Int32) -> [Int32] {
+        var children: [Int32: [Int32]] = [:]
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let p = Int32(entry), let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { continue }
+            // "pid (comm) state ppid …": comm may hold spaces and parentheses, so split after the last ')'.
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            if fields.count > 1, let ppid = Int32(fields[1]) { children[ppid, default: []].append(p) }
+        }
+        var out: [Int32] = []
+        var queue = [pid]
+        while let next = queue.popLast() {
+            for c in children[next] ?? [] { out.append(c); queue.append(c) }
+        }
+        return out
     }
 
     static func freePort() throws -> Int {
@@ -146,7 +177,7 @@ final class MLflowServer: @unchecked Sendable {
     func get(_ path: String, _ query: [String: String] = [:]) async throws -> [String: Any] {
         var c = URLComponents(string: url + path)!
         if !query.isEmpty { c.queryItems = query.map { URLQueryItem(name: $0.key, value: $0.value) } }
-        let (data, resp) = try await URLSession.shared.data(from: c.url!)
+        let (data, resp) = try await Self.session.data(from: c.url!)
         let status = (resp as? HTTPURLResponse)?.statusCode ?? 0
         guard status == 200 else { throw ServerError(message: "GET \(path) → \(status): \(String(decoding: data, as: UTF8.self))") }
         return (try JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
@@ -157,14 +188,14 @@ final class MLflowServer: @unchecked Sendable {
         req.httpMethod = "POST"
         req.setValue("application/json", forHTTPHeaderField: "Content-Type")
         req.httpBody = try JSONSerialization.data(withJSONObject: body)
-        let (data, resp) = try await URLSession.shared.data(for: req)
+        let (data, resp) = try await Self.session.data(for: req)
         let status = (resp as? HTTPURLResponse)?.statusCode ?? 0
         guard status == 200 else { throw ServerError(message: "POST \(path) → \(status): \(String(decoding: data, as: UTF8.self))") }
         return (try JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
     }
 
     func raw(_ path: String) async throws -> Data {
-        let (data, resp) = try await URLSession.shared.data(from: URL(string: url + path)!)
+        let (data, resp) = try await Self.session.data(from: URL(string: url + path)!)
         guard (resp as? HTTPURLResponse)?.statusCode == 200 else { throw ServerError(message: "GET \(path) failed") }
         return data
     }
