@@ -11,6 +11,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // Pure translation core: no files, network, processes or databases.
@@ -23,6 +24,13 @@ let package = Package(
         .target(name: "CIPortDataset", dependencies: ["CIPortCore"]),
         // The training bridge: configs, run directories, the Python worker process.
         .target(name: "CIPortTrain", dependencies: ["CIPortCore"]),
+        // The model registry: runs, metrics, artifacts and model versions in SQLite; MLflow REST push.
+        .target(
+            name: "CIPortRegistry",
+            dependencies: ["CIPortCore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        // The generated GitLab GPU pipeline and CI/CD catalog component (pure text).
+        .target(name: "CIPortPipeline", dependencies: ["CIPortCore"]),
         // Commands, file I/O and reports; the executable only calls into this.
         .target(
             name: "CIPortCLI",
@@ -30,6 +38,8 @@ let package = Package(
                 "CIPortCore",
                 "CIPortDataset",
                 "CIPortTrain",
+                "CIPortRegistry",
+                "CIPortPipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -39,6 +49,7 @@ let package = Package(
         .testTarget(name: "CIPortCLITests", dependencies: ["CIPortCLI", "CIPortCore"]),
         .testTarget(name: "CIPortTrainTests", dependencies: ["CIPortTrain", "CIPortCore"]),
         .testTarget(name: "CIPortDatasetTests", dependencies: ["CIPortDataset", "CIPortCore"]),
+        .testTarget(name: "CIPortRegistryTests", dependencies: ["CIPortRegistry", "CIPortPipeline", "CIPortCLI", "CIPortCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -121,6 +121,8 @@ struct TrainCommand: AsyncParsableCommand {
         try run.writeStatus(status)
         if !quiet { FileIO.printErr("run \(run.path)\(resume != nil ? " (resuming)" : "")") }
 
+        // However the run ends, record it (params, per-step metrics, artifacts, status) in the registry.
+        defer { RunRecorder.recordQuietly(run) }
         let progress = ProgressBar(enabled: !quiet)
         var lastError: String?
         var done: WorkerEvent?
