@@ -41,7 +41,7 @@ public enum Translator {
         // A GitLab file with a `spec:` header is two YAML documents; the loader reads one at a time.
         var text = text
         var header: YMapping?
-        if platform != .github, let split = GitLabReader.splitSpecHeader(text) {
+        if platform != .github, mayHaveSpecHeader(text), let split = GitLabReader.splitSpecHeader(text) {
             guard let h = try YAMLLoader.load(split.header, file: file, limits: options.limits)?.mapping else {
                 throw InputError(SourcePos(file: file, line: 1, column: 1), "the `spec:` header is not a mapping")
             }
@@ -61,6 +61,24 @@ public enum Translator {
         case .github: return try GitHubReader.read(map, file: file, options: options, ledger: &ledger)
         case .gitlab: return try GitLabReader.read(map, header: header, file: file, options: options, ledger: &ledger)
         }
+    }
+
+    /// A cheap test before the line-by-line split: a spec header needs a `---` line.
+    static func mayHaveSpecHeader(_ text: String) -> Bool {
+        var atLineStart = true, dashes = 0
+        for b in text.utf8 {
+            if atLineStart || dashes > 0 {
+                if b == UInt8(ascii: "-") {
+                    dashes += 1
+                    atLineStart = false
+                    if dashes == 3 { return true }
+                    continue
+                }
+                dashes = 0
+            }
+            atLineStart = b == UInt8(ascii: "\n")
+        }
+        return false
     }
 
     /// Writes a model for `target` and returns the YAML text (not yet validated).

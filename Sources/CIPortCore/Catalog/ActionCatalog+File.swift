@@ -23,9 +23,13 @@ enum CatalogFile {
             throw InputError(SourcePos(file: file, line: 1, column: 1), "entry \(number): expected an object")
         }
         let name = dict["action"] as? String
-        let pos = name.map { Self.pos(ofAction: $0, in: text, file: file) } ?? SourcePos(file: file, line: 1, column: 1)
         let label = "entry \(number)" + (name.map { " ('\($0)')" } ?? "")
-        func fail(_ message: String) -> InputError { InputError(pos, "\(label): \(message)") }
+        // The position is searched for only when there is an error to report: loading the bundled
+        // catalog happens on every run and must not scan the file once per entry.
+        func fail(_ message: String) -> InputError {
+            let pos = name.map { Self.pos(ofAction: $0, in: text, file: file) } ?? SourcePos(file: file, line: 1, column: 1)
+            return InputError(pos, "\(label): \(message)")
+        }
 
         try checkKeys(dict, entryKeys, at: "", fail)
         if let c = dict["cache"] as? [String: Any] { try checkKeys(c, cacheKeys, at: "cache.", fail) }

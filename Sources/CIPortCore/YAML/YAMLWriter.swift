@@ -210,9 +210,19 @@ public enum YAMLWriter {
                 return true
             }
         }
-        if s.contains(": ") || s.hasSuffix(":") || s.contains(" #") || s.contains("\t") { return true }
-        for u in s.unicodeScalars where u.value < 0x20 || u.value == 0x7F || u.value == 0xFEFF || (0x80...0x9F).contains(u.value) || u.value == 0x2028 || u.value == 0x2029 {
-            return true
+        // One pass over the bytes: `: `, ` #`, a trailing `:`, tabs and control characters need quotes.
+        var previous: UInt8 = 0
+        for b in s.utf8 {
+            if b == UInt8(ascii: " ") && previous == UInt8(ascii: ":") { return true }
+            if b == UInt8(ascii: "#") && previous == UInt8(ascii: " ") { return true }
+            if b < 0x20 || b == 0x7F { return true }
+            previous = b
+        }
+        if previous == UInt8(ascii: ":") { return true }
+        if s.utf8.contains(where: { $0 >= 0x80 }) {
+            for u in s.unicodeScalars where u.value == 0xFEFF || (0x80...0x9F).contains(u.value) || u.value == 0x2028 || u.value == 0x2029 {
+                return true
+            }
         }
         if looksNumeric(s) || looksLikeTimestamp(s) { return true }
         return false
