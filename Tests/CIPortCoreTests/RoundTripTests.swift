@@ -34,6 +34,7 @@ struct RoundTripTests {
         let worst = outcomes.sorted { $0.f1 < $1.f1 }.prefix(5)
         let detail = worst.map { String(format: "%.3f %@ missing %@", $0.f1, $0.name, $0.missing.prefix(4).map(\.description).joined(separator: "; ")) }
             .joined(separator: "\n")
+        print("round-trip \(sub): mean fact F1 \(String(format: "%.3f", mean)) over \(outcomes.count) files; worst:\n\(detail)")
         #expect(mean >= minimumMean, "mean round-trip fact F1 \(mean) for \(sub); worst:\n\(detail)")
     }
 }
