@@ -214,6 +214,7 @@ extension GitHubWriting {
                 }
             } else {
                 hasContainer = true
+                containerJobs.insert(j.id)
                 m.set("container", container(img, job: j, dind: dind, comments: &containerComments), comments: containerComments)
                 // GitLab runs scripts with bash (`set -eo pipefail`) when the image has it, else sh;
                 // GitHub's container default is `sh -e`, so scripts using `source` or `[[` would break.
@@ -247,7 +248,8 @@ extension GitHubWriting {
                 let key = GitHubWriting.serviceKey(s, used: used)
                 used.insert(key)
                 var sm = YOutMap()
-                sm.set("image", value(s.image, path[0], at: s.pos))
+                // GitLab expands the pipeline's variables in image names (`postgres:${POSTGRES_VERSION}`).
+                sm.set("image", value(s.image, path[0], at: s.pos, step: j))
                 var senv: [YOutEntry] = []
                 for kv in inherited {
                     senv.append(YOutEntry(kv.key, .string(kv.value)))
@@ -433,7 +435,7 @@ extension GitHubWriting {
 
     mutating func container(_ img: Image, job j: Job, dind: Bool, comments: inout [String]) -> YOut {
         let path = ["\(j.id).image", "default.image", "image"]
-        let name = value(img.name, path.first { ledger.entry($0) != nil } ?? path[0], at: img.pos)
+        let name = value(img.name, path.first { ledger.entry($0) != nil } ?? path[0], at: img.pos, step: j)
         var m = YOutMap()
         m.set("image", name)
         if img.name.hasPrefix("$CI_REGISTRY") || img.name.hasPrefix("${CI_REGISTRY") {

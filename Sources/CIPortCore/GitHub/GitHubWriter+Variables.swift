@@ -236,7 +236,12 @@ extension GitHubWriting {
                 // (`${{ github.workspace }}` is the runner's path there, `$GITHUB_WORKSPACE` the
                 // container's) or a value GitHub has no expression for (a slug).
                 let refs = PredefinedVariable.references(in: text)
-                let computed = Set(refs.filter { PredefinedVariable.table[$0]?.shell != nil })
+                let inContainer = w.containerJobs.contains(jobPath)
+                let computed = Set(refs.filter { name in
+                    guard PredefinedVariable.table[name]?.shell != nil else { return false }
+                    // Paths need the shell only inside a container; on the runner the expression is right.
+                    return inContainer || !["CI_PROJECT_DIR"].contains(name)
+                })
                 let covered = Set(refs.filter { PredefinedVariable.table[$0] != nil })
                 if r.text != line || !r.env.isEmpty || !r.notes.isEmpty {
                     notes = r.notes.filter { n in !covered.contains { n == "$\($0) has no GitHub counterpart" } }
@@ -246,7 +251,7 @@ extension GitHubWriting {
                 if text.contains("$[[") { text = GitHubWriting.inputsToShell(text, env: &env) }
                 for name in PredefinedVariable.references(in: text) {
                     guard !env.contains(where: { $0.key == name }), let v = PredefinedVariable.table[name] else { continue }
-                    if let sh = v.shell {
+                    if let sh = v.shell, computed.contains(name) || !["CI_PROJECT_DIR"].contains(name) {
                         let l = "export \(name)=\(sh)"
                         if !prelude.contains(l) { prelude.append(l) }
                     } else if let e = v.expression {

@@ -28,6 +28,8 @@ struct GitHubWriting {
     var conditional: Set<String> = []
     /// Jobs moved from a plain base-OS image onto the hosted runner (their scripts get `sudo` for apt).
     var onRunner: Set<String> = []
+    /// Jobs that run in a `container:` (where `${{ github.workspace }}` is the runner's path, not the container's).
+    var containerJobs: Set<String> = []
     /// Per job on the runner: GitLab service host names that must resolve to localhost.
     var hostAliases: [String: [String]] = [:]
 
