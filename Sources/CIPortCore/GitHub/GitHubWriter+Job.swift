@@ -229,7 +229,7 @@ extension GitHubWriting {
             defer { hostAliases[j.id] = localHosts }
             let (inherited, withheld) = inheritedServiceEnv(j, dind: dind)
             if !withheld.isEmpty, let c = mark(["\(j.id).services[0]", "default.services[0]", "services[0]"], at: j.services[0].pos, .needsReview,
-                                               "GitLab also gave the services \(withheld.joined(separator: ", ")), which refer to secrets or other variables: add them to the services' env if they read them") {
+                                               "GitLab also gave the services \(withheld.joined(separator: ", ")), whose values GitHub cannot give a service here: set them in the service's env") {
                 jobComments.append(c)
             }
             var svcs: [YOutEntry] = []
@@ -336,8 +336,10 @@ extension GitHubWriting {
     }
 
     /// The pipeline's and the job's variables as a service container sees them on GitLab, in
-    /// GitHub's dialect; `withheld` names those left out because their values refer to secrets or
-    /// other variables (a service's `env` cannot read `env`, and secrets go only where written).
+    /// GitHub's dialect: every literal value (what GitLab passes, and harmless), plus values built
+    /// from other variables or secrets only when the service image reads that name (a database's
+    /// password). `withheld` names those the image reads but GitHub cannot express for a service
+    /// (a service's `env` cannot read `env`).
     mutating func inheritedServiceEnv(_ j: Job, dind: Bool) -> (env: [KeyValue], withheld: [String]) {
         var merged: [KeyValue] = []
         for kv in p.variables + j.variables where !GitHubWriting.isRunnerSetting(kv.key) {
@@ -351,10 +353,13 @@ extension GitHubWriting {
                 out.append(KeyValue(kv.key, "${{ inputs.\(GitHubWriting.inputName(input.name)) || '\(d)' }}", pos: kv.pos))
                 continue
             }
+            let readByImage = j.services.contains { GitHubWriting.imageReads(kv.key, image: $0.image) }
+            // Values built from other variables (paths under $CI_PROJECT_DIR, URLs) are for the
+            // scripts; a service gets them only when its image reads them.
+            guard readByImage || !kv.value.contains("$") else { continue }
             let expanded = expandedVariables(kv.value, job: j)
             guard expanded.contains("$") else { out.append(KeyValue(kv.key, expanded, pos: kv.pos)); continue }
             let v = value(expanded)
-            let readByImage = j.services.contains { GitHubWriting.imageReads(kv.key, image: $0.image) }
             if v.contains("secrets.") && !readByImage || v.contains("env.") || PredefinedVariable.references(in: v.replacingOccurrences(of: "$$", with: "")).count > 0 && !v.contains("${{") {
                 withheld.append(kv.key)
             } else {

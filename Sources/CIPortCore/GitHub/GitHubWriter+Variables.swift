@@ -143,7 +143,9 @@ extension GitHubWriting {
         guard p.dialect == .gitlab, s.contains("$") else { return s }
         let s = j.map { expandedVariables(s, job: $0) } ?? s
         guard s.contains("$") else { return s }
-        let r = Expressions.translateText(s, from: .gitlab, to: .github, context: .value)
+        // Matrix variables are `matrix.X` wherever the job's values use them (an image per version).
+        let axes = Set((j?.matrix?.axes.map(\.name) ?? []) + (j?.matrix?.include.flatMap { $0.map(\.key) } ?? []))
+        let r = Expressions.translateText(s, from: .gitlab, to: .github, context: .value, matrixAxes: axes)
         var notes = r.notes
         var status = r.text != s ? r.fidelity : .translated
         var text = GitHubWriting.inputsToExpressions(r.text)
@@ -163,6 +165,8 @@ extension GitHubWriting {
             }
             return GitHubWriting.envValue(e)
         }
+        // The table stands in for names the expression translator has none for: its note replaces that one.
+        notes = notes.filter { n in !PredefinedVariable.table.keys.contains { n == "$\($0) has no GitHub counterpart" && s.contains($0) } }
         let left = PredefinedVariable.references(in: text.replacingOccurrences(of: "$$", with: ""))
         if !left.isEmpty {
             status = max(status, .approximated)
