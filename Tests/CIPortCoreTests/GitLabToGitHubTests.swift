@@ -280,7 +280,10 @@ struct GitLabToGitHubTests {
         """)
         let d = try job(out, "deploy")
         let cond = try #require(d["if"]?.string)
-        #expect(cond.contains(#"!($CI_COMMIT_BRANCH == "wip")"#), "\(cond)")
+        // The `when: never` rule guards each later one, in GitHub's dialect (a branch is `refs/heads/…`).
+        #expect(cond.contains("!(github.ref == 'refs/heads/wip') && (github.ref == 'refs/heads/main')"), "\(cond)")
+        #expect(cond.contains("startsWith(github.ref, 'refs/tags/')"), "\(cond)")
+        #expect(Expressions.syntaxError(in: cond, dialect: .github) == nil)
         #expect(cond.contains("||"))
         #expect(d["environment"] != nil)  // manual → environment with reviewers
         #expect(c.ledger.entry("deploy.rules")?.status ?? .translated >= .approximated)
@@ -435,6 +438,127 @@ struct GitLabToGitHubTests {
         #expect(b["services"]?.mapping?.keys == ["db", "redis"])
     }
 
+    @Test func rulesWithoutAGitHubFormTakeTheSafeReading() throws {
+        let (out, c) = try convert("""
+        variables:
+          DEPLOY: "no"
+        publish:
+          script: [npm publish]
+          rules:
+            - if: $CI_COMMIT_BRANCH == "main" || $CI_COMMIT_REF_NAME =~ /^v\\d+\\.\\d+$/
+        guarded:
+          script: [make]
+          rules:
+            - if: $CI_COMMIT_REF_NAME =~ /^wip-\\d+$/
+              when: never
+            - when: on_success
+        k8s:
+          script: [deploy]
+          rules:
+            - if: $CI_KUBERNETES_ACTIVE && $DEPLOY == "yes"
+        """)
+        // The regex alternative has no GitHub form and is dropped; the branch alternative stays.
+        #expect(try job(out, "publish")["if"]?.string == "github.ref == 'refs/heads/main'")
+        #expect(c.output.contains("has no GitHub form: taken as never matching"))
+        // A `when: never` rule that cannot be written blocks the rules after it.
+        #expect(try job(out, "guarded")["if"]?.string == "false")
+        #expect(c.output.contains("taken as always matching"))
+        // Settings-like predefined variables read repository variables; file variables keep their value.
+        let k = try #require(try job(out, "k8s")["if"]?.string)
+        #expect(k == "vars.CI_KUBERNETES_ACTIVE && (vars.DEPLOY || 'no') == 'yes'", "\(k)")
+        #expect(c.ledger.entry("k8s.rules")?.status == .needsReview)
+        for id in ["publish", "guarded", "k8s"] {
+            let cond = try #require(try job(out, id)["if"]?.string)
+            #expect(Expressions.syntaxError(in: cond, dialect: .github) == nil)
+        }
+    }
+
+    @Test func servicesGetThePipelineAndJobVariables() throws {
+        let (out, c) = try convert("""
+        variables:
+          MYSQL_ROOT_PASSWORD: root
+          MYSQL_DATABASE: app
+          MYSQL_PASSWORD: $DB_PASS
+          DEPLOY_TOKEN: $PROD_TOKEN
+          GIT_DEPTH: "10"
+        test:
+          image: php:8.3
+          variables:
+            MYSQL_DATABASE: app_test
+          services:
+            - name: mysql:8.0
+              variables: {MYSQL_USER: tester}
+          script: [php artisan test]
+        """)
+        let env = try #require(try job(out, "test")["services"]?.mapping?["mysql"]?.mapping?["env"]?.mapping)
+        #expect(env["MYSQL_ROOT_PASSWORD"]?.string == "root")
+        #expect(env["MYSQL_DATABASE"]?.string == "app_test")  // the job's value wins, as on GitLab
+        #expect(env["MYSQL_USER"]?.string == "tester")
+        #expect(env["MYSQL_PASSWORD"]?.string == "${{ secrets.DB_PASS }}")  // mysql reads it
+        #expect(env["DEPLOY_TOKEN"] == nil)  // a secret the image does not read stays out
+        #expect(env["GIT_DEPTH"] == nil)  // runner settings mean nothing to a service
+        #expect(!c.output.contains("GitLab also gave the services"))  // nothing the image reads was held back
+    }
+
+    @Test func baseOSImagesRunOnTheHostedRunner() throws {
+        let (out, c) = try convert("""
+        build:
+          image: ubuntu:22.04
+          services: [postgres:16]
+          script:
+            - apt-get update && apt-get install -y make
+            - docker build -t app .
+        old:
+          image: debian:bookworm-slim
+          script: [make]
+        pinned:
+          image: ubuntu:22.04
+          tags: [my-runner]
+          script: [make]
+        lang:
+          image: python:3.12
+          script: [make]
+        """)
+        let b = try job(out, "build")
+        #expect(b["runs-on"]?.string == "ubuntu-22.04")
+        #expect(b["container"] == nil)
+        #expect(b["services"]?.mapping?["postgres"]?.mapping?["ports"]?.strings == ["5432:5432"])
+        let run = try #require(runs(b).last)
+        #expect(run.contains("apt-get update && apt-get install -y make"))  // the script's lines as written
+        #expect(run.contains(#"apt-get() { sudo -E apt-get "$@"; }"#))
+        #expect(runs(b).contains { $0.contains("127.0.0.1 postgres") && $0.contains("/etc/hosts") })
+        #expect(c.ledger.entry("build.image")?.status == .approximated)
+        let o = try job(out, "old")
+        #expect(o["runs-on"]?.string == "ubuntu-latest")
+        #expect(o["container"] == nil)
+        #expect(runs(o).allSatisfy { !$0.contains("sudo") })  // no package manager, no sudo functions
+        // A matrix variable in the image name is the matrix value.
+        let (mout, _) = try convert("test:\n  image: golang:$GO_VERSION\n  parallel:\n    matrix:\n      - GO_VERSION: ['1.22', '1.23']\n  script: [go test]\n")
+        #expect(try job(mout, "test")["container"]?.string == "golang:${{ matrix.GO_VERSION }}")
+        // A self-hosted runner keeps the image it was given; language images stay containers.
+        #expect(try job(out, "pinned")["container"]?.string == "ubuntu:22.04")
+        #expect(try job(out, "lang")["container"]?.string == "python:3.12")
+    }
+
+    @Test func scriptVariablesTheScriptOrPipelineDefinesGetNoSettings() throws {
+        let (out, _) = try convert("""
+        variables:
+          MYSQL_USER: $MYSQL_USER
+          MYSQL_DB: app
+        job:
+          image: node:20
+          script:
+            - NAME=$(node -p "require('./package.json').name")
+            - echo "$NAME $MYSQL_DB $MYSQL_USER @$CI_PROJECT_ROOT_NAMESPACE"
+        """)
+        let step = try #require(stepMaps(try job(out, "job")).first { $0["run"] != nil })
+        let env = step["env"]?.mapping
+        #expect(env?["NAME"] == nil)
+        #expect(env?["MYSQL_DB"] == nil)
+        #expect(env?["MYSQL_USER"]?.string == "${{ vars.MYSQL_USER }}")  // the project setting it refers to
+        #expect(env?["CI_PROJECT_ROOT_NAMESPACE"]?.string == "${{ github.repository_owner }}")
+    }
+
     @Test func dockerInDockerRunsOnTheRunner() throws {
         let (out, c) = try convert("""
         build:
@@ -544,6 +668,17 @@ struct GitLabToGitHubTests {
                 for j in jobs.pairs {
                     let m = try #require(j.value.mapping)
                     #expect(m["steps"]?.sequence?.items.isEmpty == false || m["uses"] != nil, "\(rel): job \(j.key.value) does nothing")
+                    // Every condition is GitHub syntax (one bad `if:` and GitHub rejects the whole
+                    // workflow), and job conditions read only contexts jobs may read (no `env`).
+                    if let cond = m["if"]?.string {
+                        #expect(Expressions.syntaxError(in: cond, dialect: .github) == nil, "\(rel): \(j.key.value): if: \(cond)")
+                        #expect(!cond.contains("env.") && !cond.contains("=~") && !cond.contains("\""), "\(rel): \(j.key.value): if: \(cond)")
+                    }
+                    for step in stepMaps(m) {
+                        if let cond = step["if"]?.string {
+                            #expect(Expressions.syntaxError(in: cond, dialect: .github) == nil, "\(rel): \(j.key.value): step if: \(cond)")
+                        }
+                    }
                     // Template injection: no expression inside a script, ever (zizmor's rule).
                     for run in runs(m) {
                         #expect(!run.replacingOccurrences(of: "${{ '${{' }}", with: "").contains("${{"), "\(rel): \(j.key.value)")

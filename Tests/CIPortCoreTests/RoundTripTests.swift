@@ -10,6 +10,7 @@ struct RoundTripTests {
         var name: String
         var f1: Double
         var missing: [Fact]
+        var extra: [Fact] = []
     }
 
     static func roundTrip(_ files: [(name: String, text: String)]) throws -> [Outcome] {
@@ -20,7 +21,7 @@ struct RoundTripTests {
             var l = Ledger()
             let again = try Translator.read(back.output, file: "back.yml", from: there.source, ledger: &l)
             let score = Facts.score(Facts.extract(again), against: Facts.extract(there.pipeline))
-            out.append(Outcome(name: f.name, f1: score.f1, missing: score.missing))
+            out.append(Outcome(name: f.name, f1: score.f1, missing: score.missing, extra: score.extra))
         }
         return out
     }
@@ -34,6 +35,12 @@ struct RoundTripTests {
         let worst = outcomes.sorted { $0.f1 < $1.f1 }.prefix(5)
         let detail = worst.map { String(format: "%.3f %@ missing %@", $0.f1, $0.name, $0.missing.prefix(4).map(\.description).joined(separator: "; ")) }
             .joined(separator: "\n")
+        if let dump = ProcessInfo.processInfo.environment["CIPORT_RT_DUMP"] {
+            // Every file's score and what it lost, for comparing two versions of the translator.
+            let rows = outcomes.map { "\($0.name)\t\(String(format: "%.3f", $0.f1))\t\($0.missing.map(\.description).sorted().joined(separator: " | "))\t\($0.extra.map(\.description).sorted().joined(separator: " | "))" }
+            try? rows.joined(separator: "\n").write(toFile: dump + "." + sub + ".tsv", atomically: true, encoding: .utf8)
+        }
+        print("round-trip \(sub): mean fact F1 \(String(format: "%.3f", mean)) over \(outcomes.count) files; worst:\n\(detail)")
         #expect(mean >= minimumMean, "mean round-trip fact F1 \(mean) for \(sub); worst:\n\(detail)")
     }
 }

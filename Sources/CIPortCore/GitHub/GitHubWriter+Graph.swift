@@ -111,9 +111,9 @@ extension GitHubWriting {
     /// The job's rules (or `when:`) as a GitHub `if:`, GitLab's first-match semantics kept:
     /// a `when: never` rule guards the ones after it.
     mutating func condition(_ j: Job) -> JobCondition {
-        var c = rulesCondition(j.rules, jobWhen: j.when, startIn: j.startIn, path: j.id, pos: j.pos)
+        var c = rulesCondition(j.rules, jobWhen: j.when, startIn: j.startIn, path: j.id, pos: j.pos, job: j)
         if !p.workflowRules.isEmpty {
-            let wf = rulesCondition(p.workflowRules, jobWhen: nil, startIn: nil, path: "workflow", pos: p.pos)
+            let wf = rulesCondition(p.workflowRules, jobWhen: nil, startIn: nil, path: "workflow", pos: p.pos, job: nil)
             if let w = wf.expression {
                 c.expression = c.expression.map { "(\(w)) && (\($0))" } ?? w
                 c.comments.append("ciport: includes the GitLab `workflow:rules` that are not event filters")
@@ -123,7 +123,7 @@ extension GitHubWriting {
     }
 
     private mutating func rulesCondition(_ rules: [Rule], jobWhen: When?, startIn: String?, path: String,
-                                         pos: SourcePos) -> JobCondition {
+                                         pos: SourcePos, job: Job?) -> JobCondition {
         var c = JobCondition()
         if rules.isEmpty {
             switch jobWhen ?? .onSuccess {
@@ -142,16 +142,43 @@ extension GitHubWriting {
         var terms: [(parts: [String], status: String?)] = []
         var notes: [String] = []
         var worst = Fidelity.translated
+        // A rule whose condition has no GitHub form is never written raw (GitHub rejects the whole
+        // workflow over one bad `if:`). It takes the safe reading instead: a rule that lets the job
+        // run is taken as never matching (the job does not run where GitLab might have), a
+        // `when: never` rule as always matching (nothing after it runs). `A || B` is split first, so
+        // that only the alternative without a GitHub form is lost.
+        var expanded: [(index: Int, rule: Rule, expr: RuleExpression?)] = []
         for (i, r) in rules.enumerated() {
+            guard let cond = r.condition else { expanded.append((i, r, nil)); continue }
+            let whole = ruleExpression(cond, job: job)
+            if whole.expression == nil, let alts = GitHubWriting.alternatives(cond) {
+                for a in alts {
+                    var sub = r
+                    sub.condition = a
+                    expanded.append((i, sub, ruleExpression(a, job: job)))
+                }
+            } else {
+                expanded.append((i, r, whole))
+            }
+        }
+        for (i, r, res) in expanded {
             let rp = basePath.map { "\($0)[\(i)]" }
             let when = r.when ?? jobWhen ?? .onSuccess
             var expr: String?
-            if let cond = r.condition {
-                let res = Expressions.translateCondition(cond, when: nil, from: p.dialect, to: .github)
+            if let cond = r.condition, let res {
                 expr = res.expression
                 if res.fidelity > .translated {
                     worst = max(worst, res.fidelity)
                     notes += res.notes.map { "`\(cond)`: \($0)" }
+                }
+                if expr == nil {
+                    if let rp { ledger.setTarget(rp, "if") }
+                    if when == .never {
+                        notes.append("`\(cond)` (when: never) has no GitHub form: taken as always matching, so no later rule runs the job; write the condition by hand")
+                        break
+                    }
+                    notes.append("`\(cond)` has no GitHub form: taken as never matching, so this rule does not run the job; write the condition by hand")
+                    continue
                 }
             }
             if !r.changes.isEmpty {

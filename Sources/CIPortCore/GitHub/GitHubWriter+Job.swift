@@ -57,7 +57,13 @@ extension GitHubWriting {
                 cond.expression = "!cancelled() && !failure()" + (cond.expression.map { " && \(GitHubWriting.parenthesized($0))" } ?? "")
             }
         }
-        if let e = cond.expression {
+        if let e = cond.expression, let err = Expressions.syntaxError(in: e, dialect: .github) {
+            // Never reached by design (rules without a GitHub form take their safe reading); kept so
+            // that a gap in the translator costs one job, not the whole workflow GitHub would reject.
+            let c = mark(["\(j.id).rules", "\(j.id).when", "\(j.id).only"], at: j.pos, .needsReview,
+                         "the job's condition could not be written for GitHub (\(err)): the job does not run until one is written")
+            m.set("if", .string("false"), comments: (cond.comments + [c].compactMap { $0 }))
+        } else if let e = cond.expression {
             m.set("if", e.hasPrefix("!") ? "${{ \(e) }}" : e, comments: cond.comments)
         } else if !cond.comments.isEmpty {
             jobComments += cond.comments
@@ -69,7 +75,20 @@ extension GitHubWriting {
             return YOutEntry(id, m.out, comments: jobComments + unexplainedComments(prefixes: [j.id], exact: []))
         }
 
-        let (runsOn, runsOnComment) = runsOn(j)
+        var (runsOn, runsOnComment) = runsOn(j)
+        // A plain Ubuntu/Debian image is what GitLab needs to have a Linux shell at all (and what a
+        // GitHub → GitLab conversion writes for `runs-on: ubuntu-latest`); on GitHub the hosted
+        // runner is that machine already, with Docker and the usual toolchains preinstalled.
+        let baseOS = runsOn == .string("ubuntu-latest") ? j.image.flatMap { GitHubWriting.hostedRunner(forBaseImage: $0.name) } : nil
+        if let b = baseOS, let img = j.image {
+            runsOn = .string(b.label)
+            runsOnComment = mark(["\(j.id).image", "default.image", "image"], at: img.pos, .approximated,
+                                 "`\(img.name)` is a plain base OS: the job runs on the GitHub-hosted \(b.label) runner itself"
+                                    + (b.exact ? "" : " (the nearest hosted image)")
+                                    + ", with more tools preinstalled; apt-get, apt and dpkg run through sudo (GitLab ran the image as root)",
+                                 target: "\(target).runs-on")
+            onRunner.insert(j.id)
+        }
         m.set("runs-on", runsOn, comments: runsOnComment.map { [$0] } ?? [])
 
         // permissions: only what the job needs beyond the workflow's `contents: read`.
@@ -186,7 +205,7 @@ extension GitHubWriting {
         let dind = j.services.contains { GitHubWriting.isDockerDaemon($0.image) }
         var containerComments: [String] = []
         var hasContainer = false
-        if let img = j.image {
+        if let img = j.image, baseOS == nil {
             let clientOnly = dind && (img.name.split(separator: "/").last.map { $0 == "docker" || $0.hasPrefix("docker:") } ?? false)
             if clientOnly {
                 if let c = mark(["\(j.id).image", "default.image", "image"], at: img.pos, .approximated,
@@ -195,6 +214,7 @@ extension GitHubWriting {
                 }
             } else {
                 hasContainer = true
+                containerJobs.insert(j.id)
                 m.set("container", container(img, job: j, dind: dind, comments: &containerComments), comments: containerComments)
                 // GitLab runs scripts with bash (`set -eo pipefail`) when the image has it, else sh;
                 // GitHub's container default is `sh -e`, so scripts using `source` or `[[` would break.
@@ -205,6 +225,13 @@ extension GitHubWriting {
             }
         }
         if !j.services.isEmpty {
+            var localHosts: [String] = []
+            defer { hostAliases[j.id] = localHosts }
+            let (inherited, withheld) = inheritedServiceEnv(j, dind: dind)
+            if !withheld.isEmpty, let c = mark(["\(j.id).services[0]", "default.services[0]", "services[0]"], at: j.services[0].pos, .needsReview,
+                                               "GitLab also gave the services \(withheld.joined(separator: ", ")), whose values GitHub cannot give a service here: set them in the service's env") {
+                jobComments.append(c)
+            }
             var svcs: [YOutEntry] = []
             var used = Set<String>()
             var svcComments: [String] = []
@@ -221,9 +248,20 @@ extension GitHubWriting {
                 let key = GitHubWriting.serviceKey(s, used: used)
                 used.insert(key)
                 var sm = YOutMap()
-                sm.set("image", value(s.image, path[0], at: s.pos))
-                if !s.env.isEmpty {
-                    sm.set("env", .map(s.env.map { YOutEntry($0.key, .string(value($0.value, "\(path[0]).variables", at: $0.pos))) }))
+                // GitLab expands the pipeline's variables in image names (`postgres:${POSTGRES_VERSION}`).
+                sm.set("image", value(s.image, path[0], at: s.pos, step: j))
+                var senv: [YOutEntry] = []
+                for kv in inherited {
+                    senv.append(YOutEntry(kv.key, .string(kv.value)))
+                }
+                for kv in s.env {
+                    let e = YOutEntry(kv.key, .string(value(kv.value, "\(path[0]).variables", at: kv.pos)))
+                    if let k = senv.firstIndex(where: { $0.key == kv.key }) { senv[k] = e } else { senv.append(e) }
+                }
+                if !senv.isEmpty {
+                    sm.set("env", .map(senv), comments: inherited.isEmpty ? [] : [
+                        "GitLab gives services the pipeline's and the job's variables too (a database image reads its password there).",
+                    ])
                 }
                 if !s.entrypoint.isEmpty {
                     sm.set("options", "--entrypoint \(s.entrypoint[0])")
@@ -246,11 +284,17 @@ extension GitHubWriting {
                     }
                 } else {
                     let base = GitHubWriting.gitlabHostName(s.image).split(separator: "-").last.map(String.init) ?? ""
+                    let gitlabName = s.alias ?? GitHubWriting.gitlabHostName(s.image)
                     if let port = GitHubWriting.servicePorts[key] ?? GitHubWriting.servicePorts[base] {
                         sm.set("ports", .strings(["\(port):\(port)"]))
+                        // The job's step maps GitLab's host name to localhost, where the port is published.
+                        for name in [gitlabName, key] where !localHosts.contains(name) && name != "localhost" { localHosts.append(name) }
+                        status = max(status, .approximated)
+                        notes.append("the job runs on the runner, not in a container: `\(gitlabName)` resolves to localhost, where port \(port) is published")
+                    } else {
+                        status = max(status, .needsReview)
+                        notes.append("the job runs on the runner, not in a container: publish the service's port under `ports:` and reach it at localhost")
                     }
-                    status = max(status, .approximated)
-                    notes.append("the job runs on the runner, not in a container: reach `\(key)` at localhost (published ports), not by host name")
                 }
                 let c = mark(path, at: s.pos, status, notes.joined(separator: "; "), target: "\(target).services.\(key)")
                 svcs.append(YOutEntry(key, sm.out, comments: c.map { [$0] } ?? []))
@@ -283,6 +327,93 @@ extension GitHubWriting {
         return YOutEntry(id, m.out, comments: jobComments + unexplainedComments(prefixes: [j.id], exact: []))
     }
 
+    /// Variables GitLab configures the runner with, which mean nothing to a service container.
+    static func isRunnerSetting(_ name: String) -> Bool {
+        let exact: Set<String> = ["GET_SOURCES_ATTEMPTS", "RESTORE_CACHE_ATTEMPTS", "ARTIFACT_DOWNLOAD_ATTEMPTS",
+                                  "EXECUTOR_JOB_SECTION_ATTEMPTS", "TRANSFER_METER_FREQUENCY", "CI_DEBUG_TRACE",
+                                  "CI_DEBUG_SERVICES", "SECURE_FILES_DOWNLOAD_PATH"]
+        return exact.contains(name) || ["GIT_", "FF_", "DOCKER_", "KUBERNETES_", "CACHE_", "ARTIFACT_"].contains { name.hasPrefix($0) }
+    }
+
+    /// The pipeline's and the job's variables as a service container sees them on GitLab, in
+    /// GitHub's dialect: every literal value (what GitLab passes, and harmless), plus values built
+    /// from other variables or secrets only when the service image reads that name (a database's
+    /// password). `withheld` names those the image reads but GitHub cannot express for a service
+    /// (a service's `env` cannot read `env`).
+    mutating func inheritedServiceEnv(_ j: Job, dind: Bool) -> (env: [KeyValue], withheld: [String]) {
+        var merged: [KeyValue] = []
+        for kv in p.variables + j.variables where !GitHubWriting.isRunnerSetting(kv.key) {
+            if let i = merged.firstIndex(where: { $0.key == kv.key }) { merged[i] = kv } else { merged.append(kv) }
+        }
+        var out: [KeyValue] = []
+        var withheld: [String] = []
+        for kv in merged {
+            if let input = p.inputs.first(where: { $0.name == kv.key }) {
+                let d = (input.defaultValue ?? kv.value).replacingOccurrences(of: "'", with: "''")
+                out.append(KeyValue(kv.key, "${{ inputs.\(GitHubWriting.inputName(input.name)) || '\(d)' }}", pos: kv.pos))
+                continue
+            }
+            let readByImage = j.services.contains { GitHubWriting.imageReads(kv.key, image: $0.image) }
+            // Values built from other variables (paths under $CI_PROJECT_DIR, URLs) are for the
+            // scripts; a service gets them only when its image reads them.
+            guard readByImage || !kv.value.contains("$") else { continue }
+            let expanded = expandedVariables(kv.value, job: j)
+            guard expanded.contains("$") else { out.append(KeyValue(kv.key, expanded, pos: kv.pos)); continue }
+            let v = value(expanded)
+            if v.contains("secrets.") && !readByImage || v.contains("env.") || PredefinedVariable.references(in: v.replacingOccurrences(of: "$$", with: "")).count > 0 && !v.contains("${{") {
+                withheld.append(kv.key)
+            } else {
+                out.append(KeyValue(kv.key, v, pos: kv.pos))
+            }
+        }
+        return (out, withheld)
+    }
+
+    /// Environment prefixes well-known service images read at start (the database's passwords).
+    /// A secret reaches a service only when its image reads it: GitLab gives every variable to every
+    /// service, GitHub only what `env:` names.
+    static let serviceEnvPrefixes: [String: [String]] = [
+        "mysql": ["MYSQL_"], "mariadb": ["MARIADB_", "MYSQL_"], "percona": ["MYSQL_"],
+        "postgres": ["POSTGRES_", "PG"], "postgis": ["POSTGRES_", "PG"], "mongo": ["MONGO_INITDB_"],
+        "redis": ["REDIS_"], "rabbitmq": ["RABBITMQ_"], "minio": ["MINIO_"], "elasticsearch": ["ELASTIC_"],
+        "mssql": ["MSSQL_", "SA_PASSWORD", "ACCEPT_EULA"], "mcr.microsoft.com/mssql/server": ["MSSQL_", "SA_PASSWORD", "ACCEPT_EULA"],
+    ]
+
+    static func imageReads(_ name: String, image: String) -> Bool {
+        let host = gitlabHostName(image)
+        let base = host.split(separator: "-").last.map(String.init) ?? host
+        let prefixes = serviceEnvPrefixes[base] ?? serviceEnvPrefixes[host] ?? serviceEnvPrefixes[gitlabHostName(image).replacingOccurrences(of: "-", with: "/")] ?? []
+        return prefixes.contains { name.hasPrefix($0) }
+    }
+
+    /// The GitHub-hosted runner that stands in for a plain Ubuntu or Debian image, nil for any
+    /// other image. Only these: the hosted runner is Ubuntu, so an apt-based image's scripts run
+    /// there unchanged (with `sudo`), while Alpine, Fedora or language images would not.
+    static func hostedRunner(forBaseImage image: String) -> (label: String, exact: Bool)? {
+        var name = image.lowercased()
+        if let at = name.firstIndex(of: "@") { name = String(name[..<at]) }
+        var tag = "latest"
+        if let colon = name.lastIndex(of: ":"), !name[colon...].contains("/") {
+            tag = String(name[name.index(after: colon)...])
+            name = String(name[..<colon])
+        }
+        for prefix in ["docker.io/", "index.docker.io/", "registry-1.docker.io/", "library/"] where name.hasPrefix(prefix) {
+            name = String(name.dropFirst(prefix.count))
+        }
+        if name.hasPrefix("library/") { name = String(name.dropFirst(8)) }
+        switch name {
+        case "ubuntu":
+            switch tag {
+            case "latest": return ("ubuntu-latest", true)
+            case "24.04", "noble": return ("ubuntu-24.04", true)
+            case "22.04", "jammy": return ("ubuntu-22.04", true)
+            default: return ("ubuntu-latest", false)
+            }
+        case "debian": return ("ubuntu-latest", false)
+        default: return nil
+        }
+    }
+
     /// GitLab's host name for a service image without `alias` (`tutum/wordpress` → `tutum-wordpress`).
     static func gitlabHostName(_ image: String) -> String {
         var name = image
@@ -309,7 +440,7 @@ extension GitHubWriting {
 
     mutating func container(_ img: Image, job j: Job, dind: Bool, comments: inout [String]) -> YOut {
         let path = ["\(j.id).image", "default.image", "image"]
-        let name = value(img.name, path.first { ledger.entry($0) != nil } ?? path[0], at: img.pos)
+        let name = value(img.name, path.first { ledger.entry($0) != nil } ?? path[0], at: img.pos, step: j)
         var m = YOutMap()
         m.set("image", name)
         if img.name.hasPrefix("$CI_REGISTRY") || img.name.hasPrefix("${CI_REGISTRY") {

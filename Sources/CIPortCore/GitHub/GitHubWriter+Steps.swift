@@ -80,6 +80,15 @@ extension GitHubWriting {
             out.append(GitHubWriting.step([("uses", .string("actions/checkout@v4")), ("with", .map(with))]))
         }
 
+        // On the runner, services listen on localhost; GitLab's scripts use their host names.
+        let hosts = (hostAliases[j.id] ?? []).filter { $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == ".") } }
+        if !hosts.isEmpty {
+            out.append(GitHubWriting.step([
+                ("name", .string("Reach services by their GitLab host names")),
+                ("run", .string("echo \"127.0.0.1 \(hosts.joined(separator: " "))\" | sudo tee -a /etc/hosts")),
+            ]))
+        }
+
         // Artifacts of earlier jobs, where GitLab would have restored them.
         for src in artifactSources(j) {
             guard let a = src.artifacts else { continue }

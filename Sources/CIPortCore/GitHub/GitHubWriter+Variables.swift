@@ -36,6 +36,10 @@ struct PredefinedVariable: Sendable {
         "CI_PROJECT_PATH": .init(expression: "github.repository"),
         "CI_PROJECT_PATH_SLUG": .init(expression: "github.repository", shell: #"$(printf '%s' "$GITHUB_REPOSITORY" | tr '[:upper:]' '[:lower:]' | sed 's/[^a-z0-9]/-/g')"#),
         "CI_PROJECT_NAMESPACE": .init(expression: "github.repository_owner"),
+        "CI_PROJECT_ROOT_NAMESPACE": .init(expression: "github.repository_owner"),
+        "CI_PROJECT_NAMESPACE_SLUG": .init(expression: "github.repository_owner",
+                                           shell: #"$(printf '%s' "$GITHUB_REPOSITORY_OWNER" | tr '[:upper:]' '[:lower:]' | sed 's/[^a-z0-9]/-/g')"#),
+        "CI_COMMIT_REF_PROTECTED": .init(expression: "github.ref_protected"),
         "CI_PROJECT_ID": .init(expression: "github.repository_id"),
         "CI_PROJECT_URL": .init(expression: "format('{0}/{1}', github.server_url, github.repository)"),
         "CI_PROJECT_DIR": .init(expression: "github.workspace", shell: #""$GITHUB_WORKSPACE""#),
@@ -67,7 +71,6 @@ struct PredefinedVariable: Sendable {
         "GITLAB_USER_NAME": .init(expression: "github.actor", note: "the login, not the display name"),
         "GITLAB_USER_ID": .init(expression: "github.actor_id"),
         "CI_RUNNER_ID": .init(expression: "runner.name", note: "the runner's name"),
-        "CI_COMMIT_REF_PROTECTED": .init(expression: "github.ref_protected"),
     ]
 
     /// `$NAME` and `${NAME}` references in text, in order of first use.
@@ -140,7 +143,9 @@ extension GitHubWriting {
         guard p.dialect == .gitlab, s.contains("$") else { return s }
         let s = j.map { expandedVariables(s, job: $0) } ?? s
         guard s.contains("$") else { return s }
-        let r = Expressions.translateText(s, from: .gitlab, to: .github, context: .value)
+        // Matrix variables are `matrix.X` wherever the job's values use them (an image per version).
+        let axes = Set((j?.matrix?.axes.map(\.name) ?? []) + (j?.matrix?.include.flatMap { $0.map(\.key) } ?? []))
+        let r = Expressions.translateText(s, from: .gitlab, to: .github, context: .value, matrixAxes: axes)
         var notes = r.notes
         var status = r.text != s ? r.fidelity : .translated
         var text = GitHubWriting.inputsToExpressions(r.text)
@@ -160,6 +165,8 @@ extension GitHubWriting {
             }
             return GitHubWriting.envValue(e)
         }
+        // The table stands in for names the expression translator has none for: its note replaces that one.
+        notes = notes.filter { n in !PredefinedVariable.table.keys.contains { n == "$\($0) has no GitHub counterpart" && s.contains($0) } }
         let left = PredefinedVariable.references(in: text.replacingOccurrences(of: "$$", with: ""))
         if !left.isEmpty {
             status = max(status, .approximated)
@@ -220,23 +227,35 @@ extension GitHubWriting {
         var lines: [String] = []
         var counters: [Step.Phase: Int] = [:]
         var allNotes: [String] = []
+        let defined = scriptDefinedNames(job: p.job(jobPath))
 
         func translate(_ line: String, pos: SourcePos, _ w: inout GitHubWriting) -> (String, Fidelity, [String]) {
             var text = line
             var status = Fidelity.translated
             var notes: [String] = []
             if line.contains("$") {
-                let r = Expressions.translateText(line, from: .gitlab, to: .github, context: .script)
+                let r = Expressions.translateText(line, from: .gitlab, to: .github, context: .script, defined: defined)
                 text = r.text
-                if r.text != line || !r.env.isEmpty {
-                    status = r.fidelity
-                    notes = r.notes
+                // Names the table computes in shell: a path inside the job container
+                // (`${{ github.workspace }}` is the runner's path there, `$GITHUB_WORKSPACE` the
+                // container's) or a value GitHub has no expression for (a slug).
+                let refs = PredefinedVariable.references(in: text)
+                let inContainer = w.containerJobs.contains(jobPath)
+                let computed = Set(refs.filter { name in
+                    guard PredefinedVariable.table[name]?.shell != nil else { return false }
+                    // Paths need the shell only inside a container; on the runner the expression is right.
+                    return inContainer || !["CI_PROJECT_DIR"].contains(name)
+                })
+                let covered = Set(refs.filter { PredefinedVariable.table[$0] != nil })
+                if r.text != line || !r.env.isEmpty || !r.notes.isEmpty {
+                    notes = r.notes.filter { n in !covered.contains { n == "$\($0) has no GitHub counterpart" } }
+                    status = notes.isEmpty ? .translated : r.fidelity
                 }
-                for kv in r.env where !env.contains(where: { $0.key == kv.key }) { env.append(kv) }
+                for kv in r.env where !computed.contains(kv.key) && !env.contains(where: { $0.key == kv.key }) { env.append(kv) }
                 if text.contains("$[[") { text = GitHubWriting.inputsToShell(text, env: &env) }
                 for name in PredefinedVariable.references(in: text) {
                     guard !env.contains(where: { $0.key == name }), let v = PredefinedVariable.table[name] else { continue }
-                    if let sh = v.shell {
+                    if let sh = v.shell, computed.contains(name) || !["CI_PROJECT_DIR"].contains(name) {
                         let l = "export \(name)=\(sh)"
                         if !prelude.contains(l) { prelude.append(l) }
                     } else if let e = v.expression {
@@ -281,8 +300,44 @@ extension GitHubWriting {
         if !prelude.isEmpty || !exported.isEmpty {
             head = ["# GitLab variables (ciport)"] + prelude + exported
         }
+        if onRunner.contains(jobPath), lines.contains(where: GitHubWriting.usesPackageManager) {
+            // GitLab ran the base image as root; the runner's user has passwordless sudo. Functions
+            // keep the script's own lines as written (sudo -E keeps DEBIAN_FRONTEND and the like).
+            head += ["# GitLab ran these as root (ciport)",
+                     #"apt-get() { sudo -E apt-get "$@"; }; apt() { sudo -E apt "$@"; }; dpkg() { sudo -E dpkg "$@"; }"#]
+        }
         let body = (head + lines).joined(separator: "\n")
         return (body, env, allNotes.isEmpty ? [] : ["ciport: " + allNotes.joined(separator: "; ")])
+    }
+
+    /// Whether a script line runs apt or dpkg.
+    static func usesPackageManager(_ line: String) -> Bool {
+        line.range(of: #"(^|[\s;&|(])(apt-get|apt|dpkg)\s"#, options: .regularExpression) != nil
+    }
+
+    /// Names a job's script may use as `$X` without an `env:` entry: the pipeline's and the job's
+    /// variables (in the workflow's or the job's `env`, or exported at the top of the script),
+    /// matrix axes, and names the script assigns itself (`X=…`, `export X=…`, `read X`, `for X in`).
+    /// A variable whose value refers to itself (`MYSQL_USER: $MYSQL_USER`) takes the project
+    /// setting's value, so it stays out: the setting must come in through `env`.
+    func scriptDefinedNames(job j: Job?) -> Set<String> {
+        var out = Set<String>()
+        for kv in p.variables + (j?.variables ?? []) where !PredefinedVariable.references(in: kv.value).contains(kv.key) {
+            out.insert(kv.key)
+        }
+        for a in j?.matrix?.axes ?? [] { out.insert(a.name) }
+        for row in j?.matrix?.include ?? [] { for kv in row { out.insert(kv.key) } }
+        let text = (j?.steps ?? []).compactMap(\.script).joined(separator: "\n")
+        let patterns = [#"(?:^|[;&|(`]|\b(?:export|local|readonly|declare(?:\s+-\w+)*))\s*([A-Za-z_][A-Za-z0-9_]*)="#,
+                        #"\bread\s+(?:-\w+\s+)*([A-Za-z_][A-Za-z0-9_]*)"#,
+                        #"\bfor\s+([A-Za-z_][A-Za-z0-9_]*)\s+in\b"#]
+        for pattern in patterns {
+            guard let re = try? NSRegularExpression(pattern: pattern, options: [.anchorsMatchLines]) else { continue }
+            for m in re.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
+                if let r = Range(m.range(at: 1), in: text) { out.insert(String(text[r])) }
+            }
+        }
+        return out
     }
 
     /// `${{ expr }}` for env, or the plain text when the expression is a string literal.

@@ -26,6 +26,12 @@ struct GitHubWriting {
     var explained: Set<String> = []
     /// Jobs whose GitHub job has an `if:` that can skip it (dependents must not be skipped with them).
     var conditional: Set<String> = []
+    /// Jobs moved from a plain base-OS image onto the hosted runner (their scripts get `sudo` for apt).
+    var onRunner: Set<String> = []
+    /// Jobs that run in a `container:` (where `${{ github.workspace }}` is the runner's path, not the container's).
+    var containerJobs: Set<String> = []
+    /// Per job on the runner: GitLab service host names that must resolve to localhost.
+    var hostAliases: [String: [String]] = [:]
 
     init(_ p: Pipeline, options: ConvertOptions, ledger: Ledger) {
         self.p = p

@@ -1,0 +1,141 @@
+import Foundation
+
+/// One GitLab `rules:if` as a GitHub `if:` operand.
+struct RuleExpression: Sendable {
+    /// The GitHub expression; nil when the condition cannot be written for GitHub at all.
+    var expression: String?
+    var fidelity: Fidelity
+    var notes: [String]
+}
+
+extension GitHubWriting {
+    /// GitLab predefined variables that describe the project's settings rather than the event
+    /// (GitLab sets `CI_KUBERNETES_ACTIVE` when a cluster is connected). GitHub has no such
+    /// variable; a repository configuration variable of the same name stands in, and unset it reads
+    /// as false, as in a GitLab project without that setting.
+    static let settingVariables: [String: String] = [
+        "CI_KUBERNETES_ACTIVE": "GitLab sets it when a Kubernetes cluster is connected",
+        "CI_DEPLOY_FREEZE": "GitLab sets it during a deploy freeze period",
+        "CI_HAS_OPEN_REQUIREMENTS": "GitLab sets it when the project has open requirements",
+        "CI_PROJECT_VISIBILITY": "GitLab sets it to the project's visibility",
+    ]
+
+    /// A private spelling of a setting variable that the expression translator reads as a project
+    /// variable (`vars.X`); renamed back afterwards.
+    private static let settingPrefix = "CIPORT_SETTING__"
+
+    /// The rules:if condition as a GitHub expression, or nil when some part has no GitHub form.
+    ///
+    /// Variables the pipeline defines (`variables:` of the file or the job) are settings GitLab
+    /// evaluates rules with; project CI/CD variables override them. GitHub job conditions cannot
+    /// read `env`, so they become `(vars.X || 'value')`: the repository variable when set, else
+    /// the file's value.
+    mutating func ruleExpression(_ cond: String, job j: Job?) -> RuleExpression {
+        var src = cond
+        for name in GitHubWriting.settingVariables.keys where src.contains(name) {
+            src = src.replacingOccurrences(of: "${\(name)}", with: "$" + GitHubWriting.settingPrefix + name)
+            src = GitHubWriting.replacingVariable(name, in: src, with: "$" + GitHubWriting.settingPrefix + name)
+        }
+        let res = Expressions.translateCondition(src, when: nil, from: .gitlab, to: .github)
+        guard var e = res.expression,
+              !e.contains("$"), Expressions.syntaxError(in: e, dialect: .github) == nil else {
+            // Expressions returns an untranslatable condition verbatim, in GitLab's dialect.
+            return RuleExpression(expression: nil, fidelity: max(res.fidelity, .needsReview),
+                                  notes: res.notes.map { $0.replacingOccurrences(of: GitHubWriting.settingPrefix, with: "") })
+        }
+        var notes: [String] = []
+        var fidelity = Fidelity.translated
+        let defined = definedValues(job: j)
+        for n in res.notes {
+            let note = n.replacingOccurrences(of: GitHubWriting.settingPrefix, with: "")
+            // The pipeline defines these itself; the generic "define it in the settings" note misleads.
+            if defined.keys.contains(where: { note.hasPrefix("$\($0) is not defined in the pipeline") }) { continue }
+            notes.append(note)
+        }
+        if !notes.isEmpty { fidelity = res.fidelity }
+        e = e.replacingOccurrences(of: "vars." + GitHubWriting.settingPrefix, with: "vars.")
+        for (name, why) in GitHubWriting.settingVariables where e.contains("vars.\(name)") {
+            fidelity = max(fidelity, .needsReview)
+            notes.append("$\(name) (\(why)) reads the repository variable vars.\(name): set it where GitLab had the setting")
+        }
+        e = GitHubWriting.replacingVars(in: e) { name in
+            guard let v = defined[name] else { return nil }
+            let literal = "'" + v.replacingOccurrences(of: "'", with: "''") + "'"
+            if let input = p.inputs.first(where: { $0.name == name }) {
+                return "(inputs.\(GitHubWriting.inputName(input.name)) || \(literal))"
+            }
+            return v.isEmpty ? nil : "(vars.\(name) || \(literal))"
+        }
+        return RuleExpression(expression: e, fidelity: fidelity, notes: notes)
+    }
+
+    /// Literal values of the variables a rule sees: the file's, then the job's (no references to
+    /// other variables, which GitLab would expand and a GitHub condition cannot).
+    func definedValues(job j: Job?) -> [String: String] {
+        var out: [String: String] = [:]
+        for kv in p.variables + (j?.variables ?? []) {
+            if kv.value.contains("$") { out.removeValue(forKey: kv.key) } else { out[kv.key] = kv.value }
+        }
+        return out
+    }
+
+    /// `$NAME` (not `$NAMEX`) replaced in a GitLab expression.
+    static func replacingVariable(_ name: String, in s: String, with replacement: String) -> String {
+        var out = ""
+        var rest = Substring(s)
+        let token = "$" + name
+        while let r = rest.range(of: token) {
+            out += rest[..<r.lowerBound]
+            let next = rest[r.upperBound...].unicodeScalars.first
+            if let n = next, n == "_" || (n.isASCII && CharacterSet.alphanumerics.contains(n)) {
+                out += token
+            } else {
+                out += replacement
+            }
+            rest = rest[r.upperBound...]
+        }
+        return out + rest
+    }
+
+    /// `vars.NAME` outside string literals of a GitHub expression replaced where `f` says so.
+    static func replacingVars(in e: String, _ f: (String) -> String?) -> String {
+        var out = ""
+        let chars = Array(e)
+        var i = 0
+        var inString = false
+        while i < chars.count {
+            let c = chars[i]
+            if c == "'" { inString.toggle() }
+            let atWordStart = i == 0 || !(chars[i - 1].isLetter || chars[i - 1].isNumber || chars[i - 1] == "_" || chars[i - 1] == ".")
+            if !inString, atWordStart, chars[i...].starts(with: "vars.") {
+                var j = i + 5
+                var name = ""
+                while j < chars.count, chars[j].isLetter || chars[j].isNumber || chars[j] == "_" {
+                    name.append(chars[j])
+                    j += 1
+                }
+                if !name.isEmpty, let r = f(name) {
+                    out += r
+                    i = j
+                    continue
+                }
+            }
+            out.append(c)
+            i += 1
+        }
+        return out
+    }
+
+    /// Top-level `||` alternatives of a GitLab condition, each in GitLab syntax; nil when there is
+    /// only one. GitLab rules match first-come, so `if: A || B` equals two rules `A` and `B` with
+    /// the same settings, which lets one alternative fail to translate without losing the other.
+    static func alternatives(_ cond: String) -> [String]? {
+        guard let e = try? ExpressionParser.parseGitLab(cond) else { return nil }
+        var parts: [Expr] = []
+        func flatten(_ x: Expr) {
+            if case .binary(.or, let l, let r) = x { flatten(l); flatten(r) } else { parts.append(x) }
+        }
+        flatten(e)
+        return parts.count > 1 ? parts.map(\.gitlab) : nil
+    }
+}
