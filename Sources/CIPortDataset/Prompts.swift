@@ -50,16 +50,30 @@ public enum Prompts {
         var text = options[Int(n % UInt64(options.count))]
         let fills = [
             "{P}": source.platform.displayName, "{Q}": target.platform.displayName,
-            "{S}": source.stack ?? "generic", "{T}": target.stack ?? source.stack ?? "generic",
-            "{C}": source.cloud ?? "the current target", "{D}": target.cloud ?? "the new target",
+            "{S}": stackName(source.stack) ?? "generic", "{T}": stackName(target.stack ?? source.stack) ?? "generic",
+            "{C}": cloudName(source.cloud) ?? "the current target", "{D}": cloudName(target.cloud) ?? "the new target",
         ]
         for (k, v) in fills { text = text.replacingOccurrences(of: k, with: v) }
         if task != "platform" && source.platform != target.platform {
             text += " Write the result for \(target.platform.displayName)."
         }
-        if task == "platform", let c = source.cloud { text += " It deploys to \(c)." }
+        if task == "platform", let c = cloudName(source.cloud) { text += " It deploys to \(c)." }
         return text
     }
+
+    /// How people write the stack slugs the pair files use; unknown slugs are shown as they are.
+    static let stackNames = [
+        "node": "Node.js", "python": "Python", "php": "PHP", "ruby": "Ruby", "go": "Go", "rust": "Rust",
+        "java-maven": "Java (Maven)", "java-gradle": "Java (Gradle)", "kotlin": "Kotlin", "dotnet": ".NET",
+        "swift": "Swift", "cpp": "C/C++", "c-cpp": "C/C++", "docker": "Docker", "terraform": "Terraform",
+        "elixir": "Elixir", "deno": "Deno",
+    ]
+    static let cloudNames = [
+        "aws": "AWS", "gcp": "Google Cloud", "azure": "Azure", "k8s": "Kubernetes", "kubernetes": "Kubernetes",
+        "ssh": "a self-hosted server over SSH",
+    ]
+    static func stackName(_ s: String?) -> String? { s.map { stackNames[$0] ?? $0 } }
+    static func cloudName(_ s: String?) -> String? { s.map { cloudNames[$0] ?? $0 } }
 
     static func fence(_ body: String, platform: DatasetPlatform) -> String {
         var b = body
