@@ -21,12 +21,15 @@ let package = Package(
         ),
         // The translation dataset: JSONL records, validation, splits, synthesis, mining.
         .target(name: "CIPortDataset", dependencies: ["CIPortCore"]),
+        // The training bridge: configs, run directories, the Python worker process.
+        .target(name: "CIPortTrain", dependencies: ["CIPortCore"]),
         // Commands, file I/O and reports; the executable only calls into this.
         .target(
             name: "CIPortCLI",
             dependencies: [
                 "CIPortCore",
                 "CIPortDataset",
+                "CIPortTrain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -34,6 +37,7 @@ let package = Package(
         .executableTarget(name: "ciport-bench", dependencies: ["CIPortCore", .product(name: "Yams", package: "Yams")], path: "Benchmarks/ciport-bench"),
         .testTarget(name: "CIPortCoreTests", dependencies: ["CIPortCore"], exclude: ["Snapshots", "Fixtures"]),
         .testTarget(name: "CIPortCLITests", dependencies: ["CIPortCLI", "CIPortCore"]),
+        .testTarget(name: "CIPortTrainTests", dependencies: ["CIPortTrain", "CIPortCore"]),
         .testTarget(name: "CIPortDatasetTests", dependencies: ["CIPortDataset", "CIPortCore"]),
     ],
     swiftLanguageModes: [.v6]

@@ -2,12 +2,22 @@ import Foundation
 import Testing
 @testable import CIPortCore
 
-/// Reviewed golden conversions: each input under Fixtures/golden/ converts to exactly the snapshot
-/// under Snapshots/. Set CIPORT_RECORD=1 to re-record; a recording run fails so it is never green by accident.
+/// Reviewed golden conversions: each input under Fixtures/golden/ and each bundled example converts
+/// to exactly its snapshot under Snapshots/. Set CIPORT_RECORD=1 to re-record; a recording run fails
+/// so it is never green by accident.
 struct GoldenTests {
-    static let inputs = TestPaths.testsDir.appendingPathComponent("Fixtures/golden")
     static let snapshots = TestPaths.testsDir.appendingPathComponent("Snapshots")
-    static let names: [String] = TestPaths.yamlFiles(inputs).map(\.name)
+    static let sources: [String: URL] = {
+        var out: [String: URL] = [:]
+        let golden = TestPaths.testsDir.appendingPathComponent("Fixtures/golden")
+        for f in TestPaths.yamlFiles(golden) { out[f.name] = golden.appendingPathComponent(f.name) }
+        for sub in ["github", "gitlab"] {
+            let dir = TestPaths.repo.appendingPathComponent("examples/\(sub)")
+            for f in TestPaths.yamlFiles(dir) { out["example-" + f.name] = dir.appendingPathComponent(f.name) }
+        }
+        return out
+    }()
+    static let names: [String] = sources.keys.sorted()
 
     @Test func thereAreAtLeastThirtyGoldens() {
         #expect(Self.names.count >= 30)
@@ -15,10 +25,12 @@ struct GoldenTests {
 
     @Test(arguments: names)
     func conversionMatchesReviewedSnapshot(_ name: String) throws {
-        let src = try String(contentsOf: Self.inputs.appendingPathComponent(name), encoding: .utf8)
+        let src = try String(contentsOf: try #require(Self.sources[name]), encoding: .utf8)
         let c = try Translator.convert(src, file: name)
         let ext = c.target == .gitlab ? ".gitlab-ci.yml" : ".github.yml"
-        let snap = Self.snapshots.appendingPathComponent((name as NSString).deletingPathExtension + ext)
+        var stem = (name as NSString).deletingPathExtension
+        if stem.hasSuffix(".gitlab-ci") { stem = (stem as NSString).deletingPathExtension }
+        let snap = Self.snapshots.appendingPathComponent(stem + ext)
         var doc = c.output
         doc += "\n# --- ledger (not part of the output) ---\n"
         for e in c.ledger.entries where e.status != .translated {

@@ -35,6 +35,8 @@ public struct Pipeline: Sendable, Codable, Equatable {
     /// The platform whose expression syntax the strings in this model use.
     public var dialect: Platform
     public var name: String?
+    /// The name each run shows (GitHub `run-name`, GitLab `workflow:name`); may hold expressions.
+    public var runName: String? = nil
     public var pos: SourcePos
     public var triggers: [Trigger] = []
     /// Inputs of a manual run (`workflow_dispatch`) or a call (`workflow_call`, GitLab `spec:inputs`).
