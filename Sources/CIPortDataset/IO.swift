@@ -63,12 +63,14 @@ public final class AtomicOutput {
         do {
             try handle.synchronize()
             try handle.close()
-            let url = URL(fileURLWithPath: path)
-            if FileManager.default.fileExists(atPath: url.path) {
-                _ = try FileManager.default.replaceItemAt(url, withItemAt: tmp)
-            } else {
-                try FileManager.default.moveItem(at: tmp, to: url)
+            // rename(2) replaces an existing file atomically. (Foundation's replaceItemAt on Linux
+            // fails on a plain file and has been seen to remove the original.)
+            if rename(tmp.path, path) != 0 {
+                throw DatasetError(.cannotWrite, "\(path): error: cannot write: \(String(cString: strerror(errno)))")
             }
+        } catch let e as DatasetError {
+            try? FileManager.default.removeItem(at: tmp)
+            throw e
         } catch {
             try? FileManager.default.removeItem(at: tmp)
             throw DatasetError(.cannotWrite, "\(path): error: cannot write: \(error.localizedDescription)")

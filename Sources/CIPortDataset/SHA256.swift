@@ -94,7 +94,8 @@ public struct SHA256: Sendable {
 public enum ContentHash {
     public static func normalize(_ text: String) -> String {
         var lines: [Substring] = []
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // "\r\n" is one Character in Swift, so it is a separator of its own.
+        for raw in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
             var line = raw
             while let last = line.last, last == " " || last == "\t" || last == "\r" { line = line.dropLast() }
             if !line.isEmpty { lines.append(line) }
