@@ -1,7 +1,8 @@
 /// SHA-256 (FIPS 180-4), small and dependency-free: the dataset's content hashes must be the real
 /// thing so that other tools (`sha256sum`, Python's hashlib) can recompute them.
 public struct SHA256: Sendable {
-    private var h: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) =
+    private typealias State = (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32)
+    private var h: State =
         (0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19)
     private var buffer: [UInt8] = []
     private var length: UInt64 = 0
@@ -20,11 +21,32 @@ public struct SHA256: Sendable {
     public init() {}
 
     public mutating func update<S: Sequence>(_ bytes: S) where S.Element == UInt8 {
+        // Whole blocks straight from contiguous storage; the byte loop only for the ragged ends.
+        let done: Bool? = bytes.withContiguousStorageIfAvailable { buf in
+            var i = 0
+            while i < buf.count {
+                if buffer.isEmpty && buf.count - i >= 64 {
+                    SHA256.compress(UnsafeBufferPointer(rebasing: buf[i..<(i + 64)]), &h)
+                    length &+= 64
+                    i += 64
+                    continue
+                }
+                buffer.append(buf[i])
+                length &+= 1
+                i += 1
+                if buffer.count == 64 {
+                    buffer.withUnsafeBufferPointer { SHA256.compress($0, &h) }
+                    buffer.removeAll(keepingCapacity: true)
+                }
+            }
+            return true
+        }
+        if done == true { return }
         for b in bytes {
             buffer.append(b)
             length &+= 1
             if buffer.count == 64 {
-                compress(buffer)
+                buffer.withUnsafeBufferPointer { SHA256.compress($0, &h) }
                 buffer.removeAll(keepingCapacity: true)
             }
         }
@@ -35,12 +57,12 @@ public struct SHA256: Sendable {
         buffer.append(0x80)
         if buffer.count > 56 {
             while buffer.count < 64 { buffer.append(0) }
-            compress(buffer)
+            buffer.withUnsafeBufferPointer { SHA256.compress($0, &h) }
             buffer.removeAll(keepingCapacity: true)
         }
         while buffer.count < 56 { buffer.append(0) }
         for i in (0..<8).reversed() { buffer.append(UInt8(truncatingIfNeeded: bits >> (UInt64(i) * 8))) }
-        compress(buffer)
+        buffer.withUnsafeBufferPointer { SHA256.compress($0, &h) }
         buffer.removeAll()
         var out: [UInt8] = []
         for w in [h.0, h.1, h.2, h.3, h.4, h.5, h.6, h.7] {
@@ -59,7 +81,7 @@ public struct SHA256: Sendable {
         }.joined()
     }
 
-    private mutating func compress(_ block: [UInt8]) {
+    private static func compress(_ block: UnsafeBufferPointer<UInt8>, _ h: inout State) {
         @inline(__always) func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
         var st = h
         // The message schedule lives on the stack: compressing allocates nothing.
@@ -76,7 +98,7 @@ public struct SHA256: Sendable {
         for i in 0..<64 {
             let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
             let ch = (e & f) ^ (~e & g)
-            let t1 = hh &+ s1 &+ ch &+ SHA256.k[i] &+ w[i]
+            let t1 = hh &+ s1 &+ ch &+ k[i] &+ w[i]
             let s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
             let maj = (a & b) ^ (a & c) ^ (b & c)
             let t2 = s0 &+ maj
