@@ -14,10 +14,14 @@ public enum Translator {
     /// Says which platform a parsed file is written for, or nil when it is neither.
     public static func detect(_ root: YMapping) -> Platform? {
         let keys = Set(root.keys)
-        if keys.contains("jobs"), keys.contains("on") || keys.contains("true") || keys.contains("runs") == false && keys.contains("name") {
-            if root["jobs"]?.mapping != nil { return .github }
+        // An action definition (`runs:` with `using:`) is neither a workflow nor a pipeline.
+        if keys.contains("runs"), root["runs"]?.mapping?["using"] != nil { return nil }
+        if let jobs = root["jobs"]?.mapping {
+            // `on` reads as `true` to YAML 1.1 parsers, so both spellings count.
+            if keys.contains("on") || keys.contains("true") { return .github }
+            let githubJobKeys: Set<String> = ["runs-on", "steps", "uses"]
+            if jobs.pairs.contains(where: { !Set($0.value.mapping?.keys ?? []).isDisjoint(with: githubJobKeys) }) { return .github }
         }
-        if keys.contains("runs"), keys.contains("name") || keys.contains("description") { return nil }
         let gitlabTop: Set<String> = ["stages", "include", "workflow", "default", "variables", "image", "services",
                                       "before_script", "after_script", "cache", "spec"]
         if !keys.isDisjoint(with: gitlabTop) { return .gitlab }
@@ -34,18 +38,28 @@ public enum Translator {
     public static func read(_ text: String, file: String, from platform: Platform? = nil,
                             options: ConvertOptions = ConvertOptions(),
                             ledger: inout Ledger) throws(InputError) -> Pipeline {
+        // A GitLab file with a `spec:` header is two YAML documents; the loader reads one at a time.
+        var text = text
+        var header: YMapping?
+        if platform != .github, let split = GitLabReader.splitSpecHeader(text) {
+            guard let h = try YAMLLoader.load(split.header, file: file, limits: options.limits)?.mapping else {
+                throw InputError(SourcePos(file: file, line: 1, column: 1), "the `spec:` header is not a mapping")
+            }
+            header = h
+            text = split.body
+        }
         guard let root = try YAMLLoader.load(text, file: file, limits: options.limits) else {
             throw InputError(SourcePos(file: file, line: 1, column: 1), "empty file: not a GitHub workflow or GitLab CI file")
         }
         guard let map = root.mapping else {
             throw InputError(root.pos, "top level is \(root.kindName); a GitHub workflow or GitLab CI file is a mapping")
         }
-        guard let source = platform ?? detect(map) else {
+        guard let source = platform ?? (header != nil ? .gitlab : detect(map)) else {
             throw InputError(root.pos, "not a GitHub workflow (no 'on:' and 'jobs:') nor a GitLab CI file (no jobs with 'script:')")
         }
         switch source {
         case .github: return try GitHubReader.read(map, file: file, options: options, ledger: &ledger)
-        case .gitlab: return try GitLabReader.read(map, file: file, options: options, ledger: &ledger)
+        case .gitlab: return try GitLabReader.read(map, header: header, file: file, options: options, ledger: &ledger)
         }
     }
 

@@ -9,12 +9,13 @@ import Foundation
 /// |-------------|-------------------------------------------|--------------------------------------------------|
 /// | `trigger`   | `trigger(push, branch=main)`              | `on:` / `workflow:rules` / `only`                |
 /// | `job`       | `job(test)`                               | each job                                         |
-/// | `runs`      | `runs(test, 1, "npm ci")`                 | each command line, numbered within its job       |
+/// | `runs`      | `runs(test, "npm ci")`                    | each command line (`npm ci#2` for a repeat)      |
+/// | `then`      | `then(test, "npm ci", "npm test")`        | two commands in a row: the order within a job    |
 /// | `needs`     | `needs(deploy, test)`                     | `needs:`, and GitLab's stage order when absent   |
 /// | `image`     | `image(test, node:20)`                    | `container:`/`image:`, setup-* actions           |
 /// | `service`   | `service(test, postgres:16)`              | `services:`                                      |
 /// | `var`       | `var(test, NODE_ENV, production)`         | `env:`/`variables:` (workflow scope is `*`)      |
-/// | `matrix`    | `matrix(test, node_version, [18, 20])`    | `strategy.matrix` / `parallel:matrix`            |
+/// | `matrix`    | `matrix(test, "node_version=18,os=linux")`| each combination a matrix expands to             |
 /// | `cache`     | `cache(test, node_modules)`               | `cache:` / actions/cache                         |
 /// | `artifact`  | `artifact(build, dist/)`                  | `artifacts:` / upload-artifact                   |
 /// | `when`      | `when(deploy, manual)`                    | `when:`, status functions in `if:`               |
@@ -24,10 +25,13 @@ import Foundation
 /// Platform plumbing with no meaning on the other side is normalized away: checkout steps,
 /// `stages:` ordering already implied by `needs`, the spelling of predefined variables
 /// (`${{ github.sha }}` and `$CI_COMMIT_SHA` are the same value), matrix variable spelling.
-/// Job names are matched by best assignment, not by spelling.
+/// Job names are matched by best assignment, not by spelling. Commands are compared as a set plus
+/// their adjacent pairs, so a line inserted by one platform's plumbing costs one pair, not the
+/// position of every later line; a matrix is compared by the combinations it runs, however written
+/// (axes, `include:` rows, GitLab's list of matrices).
 public struct Fact: Hashable, Sendable, Comparable, CustomStringConvertible {
     public enum Kind: String, Sendable, CaseIterable {
-        case trigger, job, runs, needs, image, service, `var`, matrix, cache, artifact, when, `if`, env
+        case trigger, job, runs, then, needs, image, service, `var`, matrix, cache, artifact, when, `if`, env
     }
 
     public var kind: Kind
@@ -120,7 +124,16 @@ public enum Facts {
                     }
                 }
             }
-            for (i, line) in lines.enumerated() { facts.insert(Fact(.runs, job: j, [String(i + 1), norm(line)])) }
+            var seen: [String: Int] = [:]
+            var previous: String?
+            for line in lines {
+                let n = norm(line)
+                seen[n, default: 0] += 1
+                let key = seen[n]! > 1 ? "\(n)#\(seen[n]!)" : n
+                facts.insert(Fact(.runs, job: j, [key]))
+                if let previous { facts.insert(Fact(.then, job: j, [previous, key])) }
+                previous = key
+            }
             if let img = job.image ?? p.defaults.image { images.insert(img.name, at: 0) }
             if let img = images.first { facts.insert(Fact(.image, job: j, [norm(img)])) }
             for s in job.services.isEmpty ? p.defaults.services : job.services {
@@ -128,9 +141,11 @@ public enum Facts {
             }
             for v in job.variables { facts.insert(Fact(.var, job: j, [v.key.uppercased(), norm(v.value)])) }
             if let m = job.matrix {
-                for a in m.axes {
-                    facts.insert(Fact(.matrix, job: j, [axisName(a.name), "[" + a.values.map(norm).joined(separator: ", ") + "]"]))
+                for combo in combinations(m) {
+                    let row = combo.sorted { $0.key < $1.key }.map { "\(axisName($0.key))=\(norm($0.value))" }
+                    facts.insert(Fact(.matrix, job: j, [row.joined(separator: ",")]))
                 }
+                if let e = m.expression { facts.insert(Fact(.matrix, job: j, ["expr=" + norm(e)])) }
                 if let n = m.parallelCount { facts.insert(Fact(.matrix, job: j, ["parallel", String(n)])) }
             }
             for c in caches {
@@ -200,6 +215,45 @@ public enum Facts {
             usedB.insert(p.b)
         }
         return map
+    }
+
+    /// The combinations a matrix runs: the product of its axes, less `exclude` rows, with `include`
+    /// rows merged into the combinations they extend or added as their own (GitHub's rules).
+    static func combinations(_ m: Matrix) -> [[String: String]] {
+        let cap = 4096
+        var combos: [[String: String]] = m.axes.isEmpty ? [] : [[:]]
+        for axis in m.axes {
+            var next: [[String: String]] = []
+            for c in combos {
+                for v in axis.values where next.count < cap {
+                    var d = c
+                    d[axis.name] = v
+                    next.append(d)
+                }
+            }
+            combos = next
+        }
+        func matches(_ combo: [String: String], _ row: [KeyValue]) -> Bool {
+            row.allSatisfy { combo[$0.key] == nil || combo[$0.key] == $0.value }
+        }
+        combos.removeAll { c in m.exclude.contains { row in row.allSatisfy { c[$0.key] == $0.value } } }
+        let axisNames = Set(m.axes.map(\.name))
+        for row in m.include {
+            let onAxes = row.filter { axisNames.contains($0.key) }
+            var extended = false
+            if !onAxes.isEmpty || axisNames.isEmpty {
+                for i in combos.indices where matches(combos[i], onAxes) && !onAxes.isEmpty {
+                    // Extra keys extend the matching combinations without overwriting axis values.
+                    let extra = row.filter { !axisNames.contains($0.key) }
+                    if extra.allSatisfy({ combos[i][$0.key] == nil || combos[i][$0.key] == $0.value }) {
+                        for kv in extra { combos[i][kv.key] = kv.value }
+                        extended = true
+                    }
+                }
+            }
+            if !extended { combos.append(Dictionary(row.map { ($0.key, $0.value) }, uniquingKeysWith: { _, b in b })) }
+        }
+        return combos
     }
 
     // MARK: - Normalization
