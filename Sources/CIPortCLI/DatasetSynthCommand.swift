@@ -7,7 +7,8 @@ struct DatasetSynthCommand: AsyncParsableCommand {
         abstract: "Turn a folder of CI files into pairs with the rule engine, keeping only full, valid translations.",
         discussion: """
         Each *.yml/*.yaml file below --from is converted to the other platform. A file is kept only when
-        its fidelity ledger has nothing lost or needing review and the output reads back and validates;
+        its fidelity ledger has nothing lost or needing review, the output reads back and validates, and its
+        facts match the source's (F1 ≥ --min-f1);
         the rest are counted by reason. Records are labelled provenance 'synthesized'.
         """
     )
@@ -21,12 +22,15 @@ struct DatasetSynthCommand: AsyncParsableCommand {
     @Option(name: .long, help: "License recorded in each record's meta.")
     var license = "see source"
 
+    @Option(name: .long, help: "Least fact F1 of an output against its source (what 'validate' demands).")
+    var minF1 = 0.5
+
     @Flag(name: .shortAndLong, help: "List the dropped files under each reason.")
     var verbose = false
 
     func run() async throws {
         do {
-            let report = try DatasetSynthesizer.synthesize(from: from, license: license)
+            let report = try DatasetSynthesizer.synthesize(from: from, license: license, minF1: minF1)
             try DatasetCLI.write(report.records, to: output)
             FileIO.printErr("kept \(report.kept), dropped \(report.droppedCount) → \(output)")
             let rows = DatasetSynthesizer.reasons.compactMap { r in report.dropped[r].map { [r, String($0.count)] } }

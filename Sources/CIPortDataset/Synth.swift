@@ -14,7 +14,7 @@ public enum DatasetSynthesizer {
 
     /// Reasons, in the order the report lists them.
     public static let reasons = ["not UTF-8", "too large", "not a CI file", "parse error", "lost constructs",
-                                 "needs-review constructs", "output fails validation", "internal error", "duplicate"]
+                                 "needs-review constructs", "output fails validation", "facts differ", "internal error", "duplicate"]
 
     /// Every `*.yml`/`*.yaml` below `dir`, sorted.
     public static func files(in dir: String) throws -> [String] {
@@ -30,7 +30,8 @@ public enum DatasetSynthesizer {
         return out.sorted()
     }
 
-    public static func synthesize(from dir: String, license: String) throws -> Report {
+    /// `minF1`: least fact F1 of the output against the source, as `validate` demands of platform pairs.
+    public static func synthesize(from dir: String, license: String, minF1: Double = 0.5) throws -> Report {
         var report = Report()
         var seen = Set<String>()
         for rel in try files(in: dir) {
@@ -40,7 +41,9 @@ public enum DatasetSynthesizer {
             if data.count > YAMLLimits.default.maxBytes { drop("too large"); continue }
             guard let text = try? YAMLLoader.decode(data, file: rel) else { drop("not UTF-8"); continue }
             let c: Conversion
-            do { c = try Translator.convert(text, file: rel) } catch {
+            // A second copy of a file is a duplicate, whatever its name.
+            if !seen.insert(SHA256.hex(ContentHash.normalize(text))).inserted { drop("duplicate"); continue }
+            do { c = try Translator.convert(text, file: (rel as NSString).lastPathComponent) } catch {
                 drop(classify(error))
                 continue
             }
@@ -49,9 +52,10 @@ public enum DatasetSynthesizer {
             if s.count(.needsReview) > 0 { drop("needs-review constructs"); continue }
             // Read the output back as its own platform: a pair a reader cannot load is no pair.
             var ledger = Ledger()
-            guard (try? Translator.read(c.output, file: "output", from: c.target, ledger: &ledger)) != nil else {
+            guard let back = try? Translator.read(c.output, file: "output", from: c.target, ledger: &ledger) else {
                 drop("output fails validation"); continue
             }
+            if Facts.score(Facts.extract(back), against: Facts.extract(c.pipeline)).f1 < minF1 { drop("facts differ"); continue }
             let stack = StackGuess.guess(text)
             let record = DatasetRecord.make(
                 id: "synth-" + slug(rel), task: "platform",
@@ -59,7 +63,6 @@ public enum DatasetSynthesizer {
                 target: .init(platform: DatasetPlatform(c.target), stack: stack),
                 sourceFile: text, targetFile: c.output, provenance: "synthesized", license: license,
                 origin: .init(source: .init(path: rel)))
-            if !seen.insert(record.meta.hash).inserted { drop("duplicate"); continue }
             report.records.append(record)
         }
         return report

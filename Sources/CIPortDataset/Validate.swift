@@ -13,6 +13,8 @@ public enum DatasetValidator {
         /// Records per parallel task.
         public var chunkSize = 256
         public var parallelism = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        /// Parse and validate both files and compare facts (off: format, hashes and duplicates only).
+        public var checkFiles = true
         public init() {}
     }
 
@@ -45,7 +47,7 @@ public enum DatasetValidator {
         var dedup = Dedup(threshold: options.nearDup)
         var summary = Summary()
         summary.files = files.count
-        let check = RecordCheck(minF1: options.minF1)
+        let check = RecordCheck(minF1: options.minF1, checkContent: options.checkFiles)
         for (fileIndex, file) in files.enumerated() {
             let reader = try JSONLReader(path: file)
             let split = split(of: file)
