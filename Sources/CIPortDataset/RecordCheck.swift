@@ -172,14 +172,10 @@ struct RecordCheck: Sendable {
         guard let answer = rec.messages.last(where: { $0.role == "assistant" }), let dst = Prompts.unfence(answer.content) else {
             throw Problem(message: "the assistant message has no fenced target file (```yaml … ```)")
         }
-        let digest: [UInt8] = {
-            var h = SHA256()
-            h.update((ContentHash.normalize(src) + "\n\u{0}\n" + ContentHash.normalize(dst)).utf8)
-            return h.finalize()
-        }()
+        let digest = ContentHash.digest(source: src, target: dst)
         out.hash = digest.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
         out.signature = MinHash([src, dst])
-        let hex = digest.map { String(format: "%02x", $0) }.joined()
+        let hex = SHA256.hexString(digest)
         if hex != rec.meta.hash {
             out.problems.append("meta.hash does not match the content (its sha256 is \(hex.prefix(12))…; rebuild the record)")
         }

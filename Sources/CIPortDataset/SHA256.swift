@@ -75,10 +75,15 @@ public struct SHA256: Sendable {
     public static func hex(_ text: String) -> String {
         var s = SHA256()
         s.update(text.utf8)
-        return s.finalize().map { byte in
-            let d = Array("0123456789abcdef".utf8)
-            return String(decoding: [d[Int(byte >> 4)], d[Int(byte & 15)]], as: UTF8.self)
-        }.joined()
+        return hexString(s.finalize())
+    }
+
+    public static func hexString(_ digest: [UInt8]) -> String {
+        let d = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(digest.count * 2)
+        for b in digest { out.append(d[Int(b >> 4)]); out.append(d[Int(b & 15)]) }
+        return String(decoding: out, as: UTF8.self)
     }
 
     private static func compress(_ block: UnsafeBufferPointer<UInt8>, _ h: inout State) {
@@ -126,6 +131,36 @@ public enum ContentHash {
     }
 
     public static func of(source: String, target: String) -> String {
-        SHA256.hex(normalize(source) + "\n\u{0}\n" + normalize(target))
+        SHA256.hexString(digest(source: source, target: target))
+    }
+
+    /// The digest, fed line by line from the UTF-8 bytes without building the normalized text
+    /// (`validate` hashes every record; this is its cheap path). Same bytes as `normalize`.
+    public static func digest(source: String, target: String) -> [UInt8] {
+        var h = SHA256()
+        var first = true
+        func feed(_ text: String) {
+            var text = text
+            text.withUTF8 { buf in
+                var start = 0
+                while start <= buf.count {
+                    var end = start
+                    while end < buf.count && buf[end] != 0x0A { end += 1 }
+                    var last = end
+                    while last > start, buf[last - 1] == 0x20 || buf[last - 1] == 0x09 || buf[last - 1] == 0x0D { last -= 1 }
+                    if last > start {
+                        if !first { h.update(CollectionOfOne(UInt8(0x0A))) }
+                        first = false
+                        h.update(UnsafeBufferPointer(rebasing: buf[start..<last]))
+                    }
+                    start = end + 1
+                }
+            }
+        }
+        feed(source)
+        h.update([0x0A, 0x00, 0x0A])
+        first = true
+        feed(target)
+        return h.finalize()
     }
 }

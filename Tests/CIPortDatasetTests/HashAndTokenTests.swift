@@ -49,3 +49,12 @@ struct TokenizerTests {
         #expect(a.bandKeys.count == MinHash.bands)
     }
 }
+
+struct ContentHashTests {
+    /// The streaming digest and the text normalization must agree byte for byte.
+    @Test(arguments: ["", "a", "a: 1\n\n\nb: 2  \r\n", "\n\n x \t\n", "ünïcode: ✓\r\n- é\n"])
+    func streamingDigestMatchesNormalizedText(text: String) {
+        let expected = SHA256.hex(ContentHash.normalize(text) + "\n\u{0}\n" + ContentHash.normalize("t: \(text)"))
+        #expect(ContentHash.of(source: text, target: "t: \(text)") == expected)
+    }
+}
