@@ -39,6 +39,10 @@ struct DatasetValidateCommand: AsyncParsableCommand {
         } catch {
             throw DatasetCLI.fail(error)
         }
+        if summary.files == 0 {
+            FileIO.printErr("\(paths.joined(separator: " ")): error: no *.jsonl files found (build them with 'ciport dataset build')")
+            throw ExitCode(FileIO.exitNoInput)
+        }
         print(summary)
         if summary.badRecords > 0 { throw ExitCode(FileIO.exitDataErr) }
     }
