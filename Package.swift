@@ -48,7 +48,7 @@ let package = Package(
         .testTarget(name: "CIPortCoreTests", dependencies: ["CIPortCore"], exclude: ["Snapshots", "Fixtures"]),
         .testTarget(name: "CIPortCLITests", dependencies: ["CIPortCLI", "CIPortCore"]),
         .testTarget(name: "CIPortTrainTests", dependencies: ["CIPortTrain", "CIPortCore"]),
-        .testTarget(name: "CIPortDatasetTests", dependencies: ["CIPortDataset", "CIPortCore"]),
+        .testTarget(name: "CIPortDatasetTests", dependencies: ["CIPortDataset", "CIPortCore"], exclude: ["Fixtures"]),
         .testTarget(name: "CIPortRegistryTests", dependencies: ["CIPortRegistry", "CIPortPipeline", "CIPortCLI", "CIPortCore"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,166 @@
+/// SHA-256 (FIPS 180-4), small and dependency-free: the dataset's content hashes must be the real
+/// thing so that other tools (`sha256sum`, Python's hashlib) can recompute them.
+public struct SHA256: Sendable {
+    private typealias State = (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32)
+    private var h: State =
+        (0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19)
+    private var buffer: [UInt8] = []
+    private var length: UInt64 = 0
+
+    private static let k: [UInt32] = [
+        0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+        0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+        0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+        0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+        0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+        0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+        0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+        0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+    ]
+
+    public init() {}
+
+    public mutating func update<S: Sequence>(_ bytes: S) where S.Element == UInt8 {
+        // Whole blocks straight from contiguous storage; the byte loop only for the ragged ends.
+        let done: Bool? = bytes.withContiguousStorageIfAvailable { buf in
+            var i = 0
+            while i < buf.count {
+                if buffer.isEmpty && buf.count - i >= 64 {
+                    SHA256.compress(UnsafeBufferPointer(rebasing: buf[i..<(i + 64)]), &h)
+                    length &+= 64
+                    i += 64
+                    continue
+                }
+                buffer.append(buf[i])
+                length &+= 1
+                i += 1
+                if buffer.count == 64 {
+                    buffer.withUnsafeBufferPointer { SHA256.compress($0, &h) }
+                    buffer.removeAll(keepingCapacity: true)
+                }
+            }
+            return true
+        }
+        if done == true { return }
+        for b in bytes {
+            buffer.append(b)
+            length &+= 1
+            if buffer.count == 64 {
+                buffer.withUnsafeBufferPointer { SHA256.compress($0, &h) }
+                buffer.removeAll(keepingCapacity: true)
+            }
+        }
+    }
+
+    public mutating func finalize() -> [UInt8] {
+        let bits = length &* 8
+        buffer.append(0x80)
+        if buffer.count > 56 {
+            while buffer.count < 64 { buffer.append(0) }
+            buffer.withUnsafeBufferPointer { SHA256.compress($0, &h) }
+            buffer.removeAll(keepingCapacity: true)
+        }
+        while buffer.count < 56 { buffer.append(0) }
+        for i in (0..<8).reversed() { buffer.append(UInt8(truncatingIfNeeded: bits >> (UInt64(i) * 8))) }
+        buffer.withUnsafeBufferPointer { SHA256.compress($0, &h) }
+        buffer.removeAll()
+        var out: [UInt8] = []
+        for w in [h.0, h.1, h.2, h.3, h.4, h.5, h.6, h.7] {
+            out += [UInt8(w >> 24), UInt8(truncatingIfNeeded: w >> 16), UInt8(truncatingIfNeeded: w >> 8), UInt8(truncatingIfNeeded: w)]
+        }
+        return out
+    }
+
+    /// Hex digest of `text`'s UTF-8 bytes.
+    public static func hex(_ text: String) -> String {
+        var s = SHA256()
+        s.update(text.utf8)
+        return hexString(s.finalize())
+    }
+
+    public static func hexString(_ digest: [UInt8]) -> String {
+        let d = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(digest.count * 2)
+        for b in digest { out.append(d[Int(b >> 4)]); out.append(d[Int(b & 15)]) }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static func compress(_ block: UnsafeBufferPointer<UInt8>, _ h: inout State) {
+        @inline(__always) func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
+        var st = h
+        // The message schedule lives on the stack: compressing allocates nothing.
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
+        for i in 0..<16 {
+            w[i] = UInt32(block[4 * i]) << 24 | UInt32(block[4 * i + 1]) << 16 | UInt32(block[4 * i + 2]) << 8 | UInt32(block[4 * i + 3])
+        }
+        for i in 16..<64 {
+            let s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3)
+            let s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10)
+            w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
+        }
+        var (a, b, c, d, e, f, g, hh) = st
+        for i in 0..<64 {
+            let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
+            let ch = (e & f) ^ (~e & g)
+            let t1 = hh &+ s1 &+ ch &+ k[i] &+ w[i]
+            let s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
+            let maj = (a & b) ^ (a & c) ^ (b & c)
+            let t2 = s0 &+ maj
+            hh = g; g = f; f = e; e = d &+ t1; d = c; c = b; b = a; a = t1 &+ t2
+        }
+        st = (st.0 &+ a, st.1 &+ b, st.2 &+ c, st.3 &+ d, st.4 &+ e, st.5 &+ f, st.6 &+ g, st.7 &+ hh)
+        }
+        h = st
+    }
+}
+
+/// The content hash of a pair: SHA-256 over the normalized source, a separator and the normalized
+/// target. Normalizing (LF line ends, trailing blanks and blank lines dropped) makes a pair that
+/// differs only in whitespace an exact duplicate.
+public enum ContentHash {
+    public static func normalize(_ text: String) -> String {
+        var lines: [Substring] = []
+        // "\r\n" is one Character in Swift, so it is a separator of its own.
+        for raw in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
+            var line = raw
+            while let last = line.last, last == " " || last == "\t" || last == "\r" { line = line.dropLast() }
+            if !line.isEmpty { lines.append(line) }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    public static func of(source: String, target: String) -> String {
+        SHA256.hexString(digest(source: source, target: target))
+    }
+
+    /// The digest, fed line by line from the UTF-8 bytes without building the normalized text
+    /// (`validate` hashes every record; this is its cheap path). Same bytes as `normalize`.
+    public static func digest(source: String, target: String) -> [UInt8] {
+        var h = SHA256()
+        var first = true
+        func feed(_ text: String) {
+            var text = text
+            text.withUTF8 { buf in
+                var start = 0
+                while start <= buf.count {
+                    var end = start
+                    while end < buf.count && buf[end] != 0x0A { end += 1 }
+                    var last = end
+                    while last > start, buf[last - 1] == 0x20 || buf[last - 1] == 0x09 || buf[last - 1] == 0x0D { last -= 1 }
+                    if last > start {
+                        if !first { h.update(CollectionOfOne(UInt8(0x0A))) }
+                        first = false
+                        h.update(UnsafeBufferPointer(rebasing: buf[start..<last]))
+                    }
+                    start = end + 1
+                }
+            }
+        }
+        feed(source)
+        h.update([0x0A, 0x00, 0x0A])
+        first = true
+        feed(target)
+        return h.finalize()
+    }
+}

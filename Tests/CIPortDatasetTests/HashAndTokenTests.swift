@@ -1,0 +1,60 @@
+import Foundation
+import Testing
+@testable import CIPortDataset
+
+struct SHA256Tests {
+    /// FIPS 180-4 / NIST test vectors, plus lengths around the 55/56/64-byte padding boundaries.
+    @Test(arguments: [
+        ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+        ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+        ("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"),
+        (String(repeating: "a", count: 55), "9f4390f8d30c2dd92ec9f095b65e2b9ae9b0a925a5258e241c9f1e910f734318"),
+        (String(repeating: "a", count: 64), "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb"),
+    ])
+    func knownVectors(input: String, digest: String) {
+        #expect(SHA256.hex(input) == digest)
+    }
+
+    @Test func millionAs() {
+        var h = SHA256()
+        h.update(Array(repeating: UInt8(ascii: "a"), count: 1_000_000))
+        let hex = h.finalize().map { String(format: "%02x", $0) }.joined()
+        #expect(hex == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+
+    @Test func contentHashIgnoresWhitespaceOnlyChanges() {
+        #expect(ContentHash.of(source: "a: 1\n\nb: 2\n", target: "x: 1") == ContentHash.of(source: "a: 1   \r\nb: 2", target: "x: 1\n\n"))
+        #expect(ContentHash.of(source: "a: 1", target: "x: 1") != ContentHash.of(source: "a: 1", target: "x: 2"))
+        // The separator keeps "ab"+"c" apart from "a"+"bc".
+        #expect(ContentHash.of(source: "ab", target: "c") != ContentHash.of(source: "a", target: "bc"))
+    }
+}
+
+struct TokenizerTests {
+    @Test func splitsOnWhitespaceAndPunctuation() {
+        #expect(CodeTokenizer.tokens("npm run build:prod") == ["npm", "run", "build", ":", "prod"])
+        #expect(CodeTokenizer.tokens("- run: ${{ matrix.node_version }}") == ["-", "run", ":", "$", "{", "{", "matrix", ".", "node_version", "}", "}"])
+        #expect(CodeTokenizer.count("") == 0)
+        #expect(CodeTokenizer.count("héllo wörld") == 2)
+    }
+
+    @Test func minHashEstimatesJaccard() {
+        let base = (0..<200).map { "step\($0): run command-\($0) --flag value\($0)" }.joined(separator: "\n")
+        let edited = base.replacingOccurrences(of: "command-17 ", with: "other-17 ")
+        let unrelated = (0..<200).map { "job\($0): image thing\($0) script \($0 * 7)" }.joined(separator: "\n")
+        let a = MinHash([base]), b = MinHash([edited]), c = MinHash([unrelated])
+        #expect(a.similarity(a) == 1)
+        #expect(a.similarity(b) >= 0.9)
+        #expect(a.similarity(c) < 0.3)
+        #expect(a.bandKeys.count == MinHash.bands)
+    }
+}
+
+struct ContentHashTests {
+    /// The streaming digest and the text normalization must agree byte for byte.
+    @Test(arguments: ["", "a", "a: 1\n\n\nb: 2  \r\n", "\n\n x \t\n", "ünïcode: ✓\r\n- é\n"])
+    func streamingDigestMatchesNormalizedText(text: String) {
+        let expected = SHA256.hex(ContentHash.normalize(text) + "\n\u{0}\n" + ContentHash.normalize("t: \(text)"))
+        #expect(ContentHash.of(source: text, target: "t: \(text)") == expected)
+    }
+}
