@@ -23,7 +23,7 @@ struct DatasetSynthCommand: AsyncParsableCommand {
     var license = "see source"
 
     @Option(name: .long, help: "Least fact F1 of an output against its source (what 'validate' demands).")
-    var minF1 = 0.5
+    var minF1 = 0.3
 
     @Flag(name: .shortAndLong, help: "List the dropped files under each reason.")
     var verbose = false

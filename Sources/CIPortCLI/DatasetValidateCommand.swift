@@ -20,7 +20,7 @@ struct DatasetValidateCommand: AsyncParsableCommand {
     var paths: [String]
 
     @Option(name: .long, help: "Least fact F1 of a platform pair's target against its source.")
-    var minF1 = 0.5
+    var minF1 = 0.3
 
     @Option(name: .long, help: "Jaccard similarity at which two records are near-duplicates.")
     var nearDup = 0.9

@@ -7,7 +7,7 @@ import Foundation
 public enum DatasetValidator {
     public struct Options: Sendable {
         /// Least fact F1 of a platform pair's target against its source.
-        public var minF1 = 0.5
+        public var minF1 = 0.3
         /// Estimated Jaccard similarity at which two records are near-duplicates.
         public var nearDup = 0.9
         /// Records per parallel task.

@@ -16,10 +16,10 @@ struct GoldenTests {
             for f in TestPaths.yamlFiles(dir) { out["example-" + f.name] = dir.appendingPathComponent(f.name) }
         }
         // Sources of some bundled dataset pairs (written by the project) widen the coverage.
-        let pairs = TestPaths.repo.appendingPathComponent("data/pairs")
         for id in pairIDs {
-            let url = pairs.appendingPathComponent(id + ".yml")
-            out["pair-" + id + ".yml"] = url
+            let dirs = ["data/pairs", "data/held-out"].map { TestPaths.repo.appendingPathComponent($0) }
+            let url = dirs.map { $0.appendingPathComponent(id + ".yml") }.first { FileManager.default.fileExists(atPath: $0.path) }
+            out["pair-" + id + ".yml"] = url ?? dirs[0].appendingPathComponent(id + ".yml")
         }
         return out
     }()

@@ -82,7 +82,10 @@ public enum Facts {
     public static func extract(_ p: Pipeline, catalog: ActionCatalog = .bundled) -> Set<Fact> {
         var facts = Set<Fact>()
         let d = p.dialect
-        let axesAll = Set(p.jobs.flatMap { $0.matrix?.axes.map(\.name) ?? [] })
+        // Matrix values are read as `${{ matrix.node-version }}` on GitHub and `$NODE_VERSION` on
+        // GitLab (and in what the catalog writes for GitHub actions): both spellings are axes.
+        let axisNames = p.jobs.flatMap { j in (j.matrix?.axes.map(\.name) ?? []) + (j.matrix?.include.flatMap { $0.map(\.key) } ?? []) }
+        let axesAll = Set(axisNames + axisNames.map { Expressions.variableName(forMatrixAxis: $0) })
         func norm(_ s: String) -> String { normalize(Expressions.neutral(s, dialect: d, matrixAxes: axesAll)) }
 
         for t in p.triggers {
