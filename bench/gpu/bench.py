@@ -329,7 +329,7 @@ def make_trainer(case: dict, model, ids, tmp: str, timer, worker, use_sft: bool)
         kw[key + "_kwargs"] = {"use_reentrant": False}
     trainer = Trainer(model=model, args=TrainingArguments(**kw), train_dataset=_Rows(ids),
                       callbacks=[timer])
-    return trainer, "transformers.Trainer (ciport settings mirrored; TRL/worker not importable)"
+    return trainer, "transformers.Trainer (ciport settings mirrored, --trainer hf or TRL/worker not importable)"
 
 
 def _drop_printer(trainer) -> None:
