@@ -266,12 +266,12 @@ public enum Facts {
         var out: [String] = []
         var pending = ""
         for raw in script.split(separator: "\n", omittingEmptySubsequences: true) {
-            var line = raw.trimmingCharacters(in: .whitespaces)
-            if line.isEmpty || line.hasPrefix("#") { continue }
+            var line = trimmed(raw)
+            if line.isEmpty || line.first == "#" { continue }
             // Join shell continuation lines: they are one command.
-            if line.hasSuffix("\\") {
-                line.removeLast()
-                pending += line.trimmingCharacters(in: .whitespaces) + " "
+            if line.last == "\\" {
+                line = trimmed(line.dropLast())
+                pending += line + " "
                 continue
             }
             out.append(normalize(pending + line))
@@ -279,6 +279,14 @@ public enum Facts {
         }
         if !pending.isEmpty { out.append(normalize(pending)) }
         return out
+    }
+
+    /// Without spaces, tabs and carriage returns at either end (no Foundation: this runs per line).
+    static func trimmed(_ s: Substring) -> Substring {
+        var t = s
+        while let c = t.first, c == " " || c == "\t" || c == "\r" { t = t.dropFirst() }
+        while let c = t.last, c == " " || c == "\t" || c == "\r" { t = t.dropLast() }
+        return t
     }
 
     static func normalize(_ s: String) -> String {
