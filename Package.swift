@@ -23,6 +23,12 @@ let package = Package(
         .target(name: "CIPortDataset", dependencies: ["CIPortCore"]),
         // The training bridge: configs, run directories, the Python worker process.
         .target(name: "CIPortTrain", dependencies: ["CIPortCore"]),
+        // Scoring engines and models on a benchmark: metrics, aggregates and reports.
+        .target(
+            name: "CIPortEval",
+            dependencies: ["CIPortCore", "CIPortDataset", "CIPortTrain"],
+            resources: [.copy("judge-rubric.md")]
+        ),
         // Commands, file I/O and reports; the executable only calls into this.
         .target(
             name: "CIPortCLI",
@@ -30,6 +36,7 @@ let package = Package(
                 "CIPortCore",
                 "CIPortDataset",
                 "CIPortTrain",
+                "CIPortEval",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -39,6 +46,7 @@ let package = Package(
         .testTarget(name: "CIPortCLITests", dependencies: ["CIPortCLI", "CIPortCore"]),
         .testTarget(name: "CIPortTrainTests", dependencies: ["CIPortTrain", "CIPortCore"]),
         .testTarget(name: "CIPortDatasetTests", dependencies: ["CIPortDataset", "CIPortCore"]),
+        .testTarget(name: "CIPortEvalTests", dependencies: ["CIPortEval", "CIPortCore", "CIPortTrain"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )
