@@ -34,18 +34,28 @@ public enum Translator {
     public static func read(_ text: String, file: String, from platform: Platform? = nil,
                             options: ConvertOptions = ConvertOptions(),
                             ledger: inout Ledger) throws(InputError) -> Pipeline {
+        // A GitLab file with a `spec:` header is two YAML documents; the loader reads one at a time.
+        var text = text
+        var header: YMapping?
+        if platform != .github, let split = GitLabReader.splitSpecHeader(text) {
+            guard let h = try YAMLLoader.load(split.header, file: file, limits: options.limits)?.mapping else {
+                throw InputError(SourcePos(file: file, line: 1, column: 1), "the `spec:` header is not a mapping")
+            }
+            header = h
+            text = split.body
+        }
         guard let root = try YAMLLoader.load(text, file: file, limits: options.limits) else {
             throw InputError(SourcePos(file: file, line: 1, column: 1), "empty file: not a GitHub workflow or GitLab CI file")
         }
         guard let map = root.mapping else {
             throw InputError(root.pos, "top level is \(root.kindName); a GitHub workflow or GitLab CI file is a mapping")
         }
-        guard let source = platform ?? detect(map) else {
+        guard let source = platform ?? (header != nil ? .gitlab : detect(map)) else {
             throw InputError(root.pos, "not a GitHub workflow (no 'on:' and 'jobs:') nor a GitLab CI file (no jobs with 'script:')")
         }
         switch source {
         case .github: return try GitHubReader.read(map, file: file, options: options, ledger: &ledger)
-        case .gitlab: return try GitLabReader.read(map, file: file, options: options, ledger: &ledger)
+        case .gitlab: return try GitLabReader.read(map, header: header, file: file, options: options, ledger: &ledger)
         }
     }
 

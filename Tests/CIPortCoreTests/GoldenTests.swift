@@ -15,9 +15,27 @@ struct GoldenTests {
             let dir = TestPaths.repo.appendingPathComponent("examples/\(sub)")
             for f in TestPaths.yamlFiles(dir) { out["example-" + f.name] = dir.appendingPathComponent(f.name) }
         }
+        // Sources of some bundled dataset pairs (written by the project) widen the coverage.
+        let pairs = TestPaths.repo.appendingPathComponent("data/pairs")
+        for id in pairIDs {
+            let url = pairs.appendingPathComponent(id + ".yml")
+            out["pair-" + id + ".yml"] = url
+        }
         return out
     }()
+    static let pairIDs = [
+        "gh2gl-php-laravel-mysql-matrix", "gh2gl-go-lint-test-goreleaser", "gh2gl-docker-multiarch-buildx",
+        "gh2gl-terraform-plan-apply-gate", "gh2gl-rust-cross-targets", "gh2gl-node-monorepo-paths-filter",
+        "gl2gh-python-django-pg-redis", "gl2gh-java-gradle-needs-dag", "gl2gh-ruby-rspec-parallel-shards",
+        "gl2gh-terraform-manual-apply", "gl2gh-node-pages-docs", "gl2gh-docker-kaniko-registry",
+    ]
     static let names: [String] = sources.keys.sorted()
+
+    /// The `source_file` block of a dataset pair file.
+    static func pairSource(_ pair: String) throws -> String {
+        let root = try #require(try YAMLLoader.load(pair, file: "pair.yml"))
+        return try #require(root.mapping?["source_file"]?.string)
+    }
 
     @Test func thereAreAtLeastThirtyGoldens() {
         #expect(Self.names.count >= 30)
@@ -25,7 +43,8 @@ struct GoldenTests {
 
     @Test(arguments: names)
     func conversionMatchesReviewedSnapshot(_ name: String) throws {
-        let src = try String(contentsOf: try #require(Self.sources[name]), encoding: .utf8)
+        var src = try String(contentsOf: try #require(Self.sources[name]), encoding: .utf8)
+        if name.hasPrefix("pair-") { src = try Self.pairSource(src) }
         let c = try Translator.convert(src, file: name)
         let ext = c.target == .gitlab ? ".gitlab-ci.yml" : ".github.yml"
         var stem = (name as NSString).deletingPathExtension

@@ -1,4 +1,5 @@
 import CIPortCore
+import CIPortTrain
 import Foundation
 
 /// File access for commands: positioned errors, atomic writes.
@@ -41,21 +42,7 @@ enum FileIO {
     /// Writes `text` to `path` through a temporary file in the same folder and a rename, so a
     /// crash or a failure never leaves a half-written file behind.
     static func writeAtomically(_ text: String, to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let dir = url.deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
-        do {
-            try Data(text.utf8).write(to: tmp)
-            if FileManager.default.fileExists(atPath: url.path) {
-                _ = try FileManager.default.replaceItemAt(url, withItemAt: tmp)
-            } else {
-                try FileManager.default.moveItem(at: tmp, to: url)
-            }
-        } catch {
-            try? FileManager.default.removeItem(at: tmp)
-            throw error
-        }
+        try AtomicWrite.write(Data(text.utf8), to: path)
     }
 
     static func printErr(_ s: String) {

@@ -10,6 +10,8 @@ public struct ActionCatalog: Sendable {
     }
 
     /// The catalog bundled with ciport.
+    ///
+    /// Empty only if the bundled file is broken, which the catalog tests rule out.
     public static let bundled: ActionCatalog = {
         guard let url = Bundle.module.url(forResource: "actions", withExtension: "json"),
               let data = try? Data(contentsOf: url),
@@ -20,25 +22,74 @@ public struct ActionCatalog: Sendable {
 }
 
 extension ActionCatalog {
-    /// Parses a catalog file; errors name the file and entry.
+    /// Parses a catalog file: `{"version": 1, "actions": [entry, …]}` or a bare array of entries.
+    ///
+    /// Errors name the file, the entry (1-based, with its action) and the key, positioned at the
+    /// entry's `"action"` line: `my.json:14:7: error: entry 3 ('acme/deploy'): missing 'kind'`.
     public init(json: Data, file: String) throws(InputError) {
-        struct File: Decodable { var actions: [ActionEntry] }
+        let text = String(decoding: json, as: UTF8.self)
+        let root: Any
         do {
-            self.init(entries: try JSONDecoder().decode(File.self, from: json).actions)
+            root = try JSONSerialization.jsonObject(with: json, options: [])
         } catch {
-            throw InputError(SourcePos(file: file, line: 1, column: 1), "not a ciport action catalog: \(error)")
+            throw InputError(CatalogFile.syntaxErrorPos(error, in: json, file: file), "not valid JSON: \(CatalogFile.syntaxErrorText(error))")
         }
+        let list: [Any]
+        if let object = root as? [String: Any] {
+            if let bad = object.keys.filter({ !["version", "actions", "$schema"].contains($0) }).sorted().first {
+                throw InputError(CatalogFile.pos(ofKey: bad, in: text, file: file), "unknown key '\(bad)' (expected 'version' and 'actions')")
+            }
+            if let v = object["version"], (v as? Int) != 1 {
+                throw InputError(CatalogFile.pos(ofKey: "version", in: text, file: file), "unsupported catalog version (ciport reads version 1)")
+            }
+            guard let actions = object["actions"] as? [Any] else {
+                throw InputError(SourcePos(file: file, line: 1, column: 1), "not a ciport action catalog: expected an 'actions' list")
+            }
+            list = actions
+        } else if let actions = root as? [Any] {
+            list = actions
+        } else {
+            throw InputError(SourcePos(file: file, line: 1, column: 1), "not a ciport action catalog: expected an object with an 'actions' list")
+        }
+
+        var entries: [ActionEntry] = []
+        var seen: [String: Int] = [:]
+        for (i, item) in list.enumerated() {
+            let entry = try CatalogFile.entry(item, number: i + 1, text: text, file: file)
+            let key = entry.action.lowercased()
+            if let first = seen[key] {
+                throw InputError(CatalogFile.pos(ofAction: entry.action, in: text, file: file, occurrence: 2),
+                                 "entry \(i + 1) ('\(entry.action)'): the same action as entry \(first)")
+            }
+            seen[key] = i + 1
+            entries.append(entry)
+        }
+        self.init(entries: entries)
     }
 
-    /// The entry for a `uses:` reference (`actions/setup-node@v4`), ignoring the version.
+    /// The entry for a `uses:` reference (`actions/setup-node@v4`), ignoring the version and case.
+    /// Local actions (`./…`) and images (`docker://…`) are never catalog entries.
     public func lookup(_ ref: String) -> ActionEntry? {
-        let name = ref.split(separator: "@", maxSplits: 1).first.map(String.init)?.lowercased() ?? ref.lowercased()
+        let name = ActionRef(ref).name
+        guard !name.isEmpty, !name.hasPrefix("."), !name.hasPrefix("docker:") else { return nil }
         return entries.last { $0.action.lowercased() == name }
     }
 
-    /// This catalog with `other`'s entries added; `other` wins where both name an action.
+    /// This catalog with `other`'s entries added; `other` wins where both name an action (in place,
+    /// so the merged catalog keeps one entry per action).
     public func merging(_ other: ActionCatalog) -> ActionCatalog {
-        ActionCatalog(entries: entries + other.entries)
+        var out = entries
+        var index: [String: Int] = [:]
+        for (i, e) in out.enumerated() { index[e.action.lowercased()] = i }
+        for e in other.entries {
+            if let i = index[e.action.lowercased()] {
+                out[i] = e
+            } else {
+                index[e.action.lowercased()] = out.count
+                out.append(e)
+            }
+        }
+        return ActionCatalog(entries: out)
     }
 }
 
@@ -53,17 +104,56 @@ public struct ActionTranslation: Sendable, Equatable {
     /// Artifacts of earlier jobs this step downloads (`actions/download-artifact`): GitLab fetches them through `needs`.
     public var fetchesArtifacts: Bool = false
     public var variables: [KeyValue] = []
-    /// Plumbing GitLab does itself (`actions/checkout`): nothing is written.
+    /// Plumbing GitLab does itself (`actions/checkout`): nothing is written but `variables`
+    /// (`GIT_DEPTH`, `GIT_SUBMODULE_STRATEGY`).
     public var implicit: Bool = false
     public var fidelity: Fidelity = .translated
     public var notes: [String] = []
+    /// Side containers the script needs (`docker:dind` for docker builds).
+    public var services: [Service] = []
+    /// OIDC tokens the job must request (GitLab `id_tokens`): key is the variable, value the audience.
+    public var idTokens: [KeyValue] = []
+    /// The image's entrypoint override, when `image` needs one (`[""]` for tool images).
+    public var imageEntrypoint: [String]?
+    /// The step publishes GitLab Pages: the job must be named `pages` and keep `public/` as artifacts.
+    public var pages: Bool = false
+    /// A GitLab `release:` for the job.
+    public var release: Release?
+    /// What `steps.<id>.outputs.<name>` becomes: key is the output name, value a GitLab expression.
+    public var outputs: [KeyValue] = []
 
     public init() {}
 }
 
 extension ActionCatalog {
     /// What a `uses:` step becomes on GitLab; nil when the catalog does not know the action.
+    ///
+    /// `with:` values are in `dialect`; they are translated with `Expressions.translateText`, and
+    /// inputs the entry marks as secrets become `$VARIABLE` references, never literal text.
     public func translate(_ step: Step, dialect: Platform) -> ActionTranslation? {
-        nil
+        guard let ref = step.actionRef, let entry = lookup(ref) else { return nil }
+        var renderer = ActionRenderer(entry: entry, step: step, ref: ActionRef(ref), dialect: dialect)
+        return renderer.render()
+    }
+}
+
+/// A `uses:` reference split into its lower-cased `owner/name[/path]` and its `@ref`.
+struct ActionRef {
+    var name: String
+    var ref: String?
+
+    init(_ text: String) {
+        let parts = text.trimmingCharacters(in: .whitespaces).split(separator: "@", maxSplits: 1)
+        var n = parts.first.map(String.init) ?? ""
+        while n.hasSuffix("/") { n.removeLast() }
+        name = n.lowercased()
+        ref = parts.count > 1 ? String(parts[1]) : nil
+    }
+
+    /// The ref when it names something (a toolchain, a version), not a commit SHA or a branch.
+    var meaningfulRef: String? {
+        guard let ref, !ref.isEmpty, !["master", "main"].contains(ref) else { return nil }
+        if ref.count >= 7, ref.allSatisfy(\.isHexDigit) { return nil }
+        return ref
     }
 }

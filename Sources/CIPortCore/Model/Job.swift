@@ -11,6 +11,9 @@ public struct Job: Sendable, Codable, Equatable {
     public var image: Image?
     public var services: [Service] = []
     public var needs: [Need] = []
+    /// Whether the source wrote `needs:` at all. GitLab's `needs: []` (start at once) differs from
+    /// no `needs:` (wait for every earlier stage); nil when the source does not say.
+    public var needsDeclared: Bool?
     /// GitLab `dependencies:` (whose artifacts to fetch); nil when not written.
     public var dependencies: [String]?
     /// GitHub `if:` expression, in the model's dialect.

@@ -1,0 +1,238 @@
+import Foundation
+
+/// A job's GitHub `if:` and the GitLab `when:` parts that are not expressions.
+struct JobCondition: Sendable {
+    /// The `if:` expression (without `${{ }}`), nil when the job always runs after its needs.
+    var expression: String?
+    /// Whether the expression already holds a status function (`always()`, `failure()`).
+    var hasStatus = false
+    var manual = false
+    var delayed: String?
+    /// From `rules:allow_failure`.
+    var allowFailure = false
+    var comments: [String] = []
+}
+
+extension GitHubWriting {
+    // MARK: stages → needs
+
+    /// Stages in GitLab's order: `.pre`, the declared ones, stages jobs name without declaring, `.post`.
+    func stageList() -> [String] {
+        var stages = [".pre"] + p.stages.filter { $0 != ".pre" && $0 != ".post" }
+        for j in p.jobs {
+            let s = j.stage ?? "test"
+            if !stages.contains(s), s != ".post" { stages.append(s) }
+        }
+        return stages + [".post"]
+    }
+
+    /// A manual job GitLab does not wait for: later stages start without it.
+    func isOptionalManual(_ j: Job) -> Bool {
+        guard j.allowFailure?.allowed != false else { return false }
+        if j.rules.isEmpty { return j.when == .manual }
+        let live = j.rules.filter { ($0.when ?? j.when) != .never }
+        return !live.isEmpty && live.allSatisfy { ($0.when ?? j.when) == .manual }
+    }
+
+    /// Each job's needs as GitLab runs it: its `needs:` when written, otherwise every job of every
+    /// earlier stage, reduced to the ones not already implied through others.
+    mutating func stageNeeds() -> [String: [String]] {
+        let stages = stageList()
+        func index(_ j: Job) -> Int { stages.firstIndex(of: j.stage ?? "test") ?? stages.count - 1 }
+        var direct: [String: [String]] = [:]
+        let byID = Dictionary(p.jobs.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        for j in p.jobs {
+            if j.needsDeclared == true {
+                var ns: [String] = []
+                for (i, n) in j.needs.enumerated() {
+                    let path = "\(j.id).needs[\(i)]"
+                    if n.project != nil { continue }
+                    guard byID[n.job] != nil else {
+                        if n.optional {
+                            mark([path], at: n.pos, .translated, "", target: nil)
+                        } else {
+                            mark([path], at: n.pos, .needsReview,
+                                 "needs `\(n.job)`, which is not in this file (an include ciport did not fetch?): dropped")
+                        }
+                        continue
+                    }
+                    if let id = ids[n.job] { ledger.setTarget(path, "jobs.\(ids[j.id] ?? j.id).needs[\(id)]") }
+                    if !ns.contains(n.job) { ns.append(n.job) }
+                }
+                direct[j.id] = ns
+            } else {
+                let mine = index(j)
+                direct[j.id] = p.jobs.filter { index($0) < mine && !isOptionalManual($0) }.map(\.id)
+            }
+        }
+        // Transitive reduction of the stage-derived edges, so that `needs:` lists only what a reader expects.
+        var ancestors: [String: Set<String>] = [:]
+        func anc(_ id: String, _ visiting: Set<String>) -> Set<String> {
+            if let a = ancestors[id] { return a }
+            if visiting.contains(id) { return [] }
+            var s = Set<String>()
+            for n in direct[id] ?? [] {
+                s.insert(n)
+                s.formUnion(anc(n, visiting.union([id])))
+            }
+            ancestors[id] = s
+            return s
+        }
+        var out: [String: [String]] = [:]
+        for j in p.jobs {
+            let ns = direct[j.id] ?? []
+            if j.needsDeclared == true {
+                out[j.id] = ns
+                continue
+            }
+            out[j.id] = ns.filter { n in !ns.contains { other in other != n && anc(other, []).contains(n) } }
+        }
+        return out
+    }
+
+    /// Jobs whose artifacts a job downloads, in GitLab's rules: `dependencies:` when written, else its
+    /// `needs:` (those with `artifacts` not false), else every job of every earlier stage.
+    func artifactSources(_ j: Job) -> [Job] {
+        let stages = stageList()
+        func index(_ x: Job) -> Int { stages.firstIndex(of: x.stage ?? "test") ?? stages.count - 1 }
+        let withArtifacts = p.jobs.filter { $0.artifacts.map { !$0.paths.isEmpty } ?? false }
+        if let deps = j.dependencies {
+            return withArtifacts.filter { deps.contains($0.id) }
+        }
+        if j.needsDeclared == true {
+            let names = j.needs.filter { $0.artifacts != false && $0.project == nil }.map(\.job)
+            return withArtifacts.filter { names.contains($0.id) }
+        }
+        return withArtifacts.filter { index($0) < index(j) }
+    }
+
+    // MARK: rules → if
+
+    /// The job's rules (or `when:`) as a GitHub `if:`, GitLab's first-match semantics kept:
+    /// a `when: never` rule guards the ones after it.
+    mutating func condition(_ j: Job) -> JobCondition {
+        var c = rulesCondition(j.rules, jobWhen: j.when, startIn: j.startIn, path: j.id, pos: j.pos)
+        if !p.workflowRules.isEmpty {
+            let wf = rulesCondition(p.workflowRules, jobWhen: nil, startIn: nil, path: "workflow", pos: p.pos)
+            if let w = wf.expression {
+                c.expression = c.expression.map { "(\(w)) && (\($0))" } ?? w
+                c.comments.append("ciport: includes the GitLab `workflow:rules` that are not event filters")
+            }
+        }
+        return c
+    }
+
+    private mutating func rulesCondition(_ rules: [Rule], jobWhen: When?, startIn: String?, path: String,
+                                         pos: SourcePos) -> JobCondition {
+        var c = JobCondition()
+        if rules.isEmpty {
+            switch jobWhen ?? .onSuccess {
+            case .onSuccess: break
+            case .always: c.expression = "always()"; c.hasStatus = true
+            case .onFailure: c.expression = "failure()"; c.hasStatus = true
+            case .manual: c.manual = true
+            case .delayed: c.delayed = startIn ?? ""
+            case .never: c.expression = "false"
+            }
+            return c
+        }
+        let rulesPath = rules.first.map { _ in "\(path).rules" } ?? path
+        let basePath = ledger.entry("\(path).only") != nil || ledger.entry("\(path).except") != nil ? nil : rulesPath
+        var guards: [String] = []
+        var terms: [(parts: [String], status: String?)] = []
+        var notes: [String] = []
+        var worst = Fidelity.translated
+        for (i, r) in rules.enumerated() {
+            let rp = basePath.map { "\($0)[\(i)]" }
+            let when = r.when ?? jobWhen ?? .onSuccess
+            var expr: String?
+            if let cond = r.condition {
+                let res = Expressions.translateCondition(cond, when: nil, from: p.dialect, to: .github)
+                expr = res.expression
+                if res.fidelity > .translated {
+                    worst = max(worst, res.fidelity)
+                    notes += res.notes.map { "`\(cond)`: \($0)" }
+                }
+            }
+            if !r.changes.isEmpty {
+                worst = max(worst, .approximated)
+                notes.append("`changes:` not checked: the job runs as if \(r.changes.prefix(3).joined(separator: ", ")) changed (filter with on.push.paths or dorny/paths-filter)")
+            }
+            if !r.exists.isEmpty {
+                worst = max(worst, .approximated)
+                notes.append("`exists:` not checked: GitHub cannot look at files before the job starts (test with hashFiles() in a step)")
+            }
+            if !r.variables.isEmpty {
+                worst = max(worst, .needsReview)
+                notes.append("`rules:variables` (\(r.variables.map(\.key).joined(separator: ", "))) are not set")
+            }
+            if r.needs != nil {
+                worst = max(worst, .approximated)
+                notes.append("`rules:needs` not applied: the job keeps its own needs")
+            }
+            if let rp { ledger.setTarget(rp, "if") }
+            let wrapped = expr.map { GitHubWriting.parenthesized($0) }
+            if when == .never {
+                guard let w = wrapped else { break }  // matches always: nothing after it can run
+                guards.append("!\(w)")
+                continue
+            }
+            var status: String?
+            switch when {
+            case .always: status = "always()"
+            case .onFailure: status = "failure()"
+            case .manual: c.manual = true
+            case .delayed: c.delayed = r.startIn ?? startIn ?? ""
+            default: break
+            }
+            if r.allowFailure == true { c.allowFailure = true }
+            terms.append((guards + (wrapped.map { [$0] } ?? []), status))
+            if expr == nil { break }
+        }
+        if worst > .translated {
+            let note = notes.joined(separator: "; ")
+            if let cm = mark([rulesPath, "\(path).only", "\(path).except"], at: pos, worst, note) { c.comments.append(cm) }
+        } else if basePath == nil {
+            for k in ["\(path).only", "\(path).except"] where ledger.entry(k) != nil { ledger.setTarget(k, "if") }
+        }
+        if terms.isEmpty {
+            c.expression = "false"
+            c.comments.append("ciport: no rule lets this job run")
+            return c
+        }
+        let anyStatus = terms.contains { $0.status != nil }
+        if !anyStatus, terms.contains(where: { $0.parts.isEmpty }) { return c }
+        var rendered: [String] = []
+        for t in terms {
+            // A lone operand needs no parentheses of its own.
+            let parts = t.parts.count == 1 ? [GitHubWriting.unparenthesized(t.parts[0])] : t.parts
+            let body = parts.joined(separator: " && ")
+            if let s = t.status {
+                rendered.append(body.isEmpty ? s : "\(s) && \(body)")
+            } else {
+                rendered.append(anyStatus ? (body.isEmpty ? "success()" : "success() && \(body)") : body)
+            }
+        }
+        c.hasStatus = anyStatus
+        c.expression = rendered.count == 1 ? rendered[0] : rendered.map { "(\($0))" }.joined(separator: " || ")
+        return c
+    }
+
+    /// `(x)` as `x` when the parentheses wrap the whole text.
+    static func unparenthesized(_ x: String) -> String {
+        guard x.hasPrefix("("), x.hasSuffix(")") else { return x }
+        var depth = 0
+        for (i, ch) in x.enumerated() {
+            if ch == "(" { depth += 1 } else if ch == ")" { depth -= 1 }
+            if depth == 0, i < x.count - 1 { return x }
+        }
+        return String(x.dropFirst().dropLast())
+    }
+
+    /// `x` as an operand: parenthesized unless it is one simple term.
+    static func parenthesized(_ x: String) -> String {
+        let t = x.trimmingCharacters(in: .whitespaces)
+        if t.contains("&&") || t.contains("||") || t.contains(" ") && !t.hasPrefix("(") { return "(\(t))" }
+        return t
+    }
+}

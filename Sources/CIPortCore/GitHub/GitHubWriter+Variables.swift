@@ -1,0 +1,347 @@
+import Foundation
+
+/// GitLab predefined variables and what stands in for them on GitHub.
+///
+/// `Expressions` does this translation; this table is the writer's fallback for names it leaves
+/// behind, so that a script that says `$CI_COMMIT_SHA` keeps working either way. Values come in
+/// through `env:` (never inline in `run:`), or, where GitHub has no expression for them (a slug, a
+/// path inside the job container), from a line of shell at the top of the script.
+struct PredefinedVariable: Sendable {
+    /// A GitHub expression (without `${{ }}`), for `env:` and plain values.
+    var expression: String?
+    /// Shell that computes the value inside a `run:` step, when no expression fits there.
+    var shell: String?
+    /// What differs from GitLab's meaning, when something does.
+    var note: String?
+
+    static let registryNote = "GitHub Container Registry (ghcr.io) stands in for the GitLab registry; the job needs `packages: write` to push"
+
+    static let table: [String: PredefinedVariable] = [
+        "CI_COMMIT_SHA": .init(expression: "github.sha"),
+        "CI_COMMIT_SHORT_SHA": .init(expression: "github.sha", shell: #"$(printf '%s' "$GITHUB_SHA" | cut -c1-8)"#),
+        "CI_COMMIT_REF_NAME": .init(expression: "github.head_ref || github.ref_name"),
+        "CI_COMMIT_REF_SLUG": .init(expression: "github.head_ref || github.ref_name",
+                                    shell: #"$(printf '%s' "${GITHUB_HEAD_REF:-$GITHUB_REF_NAME}" | tr '[:upper:]' '[:lower:]' | sed 's/[^a-z0-9]/-/g' | cut -c1-63 | sed 's/^-*//; s/-*$//')"#),
+        "CI_COMMIT_BRANCH": .init(expression: "github.event_name != 'pull_request' && github.ref_type == 'branch' && github.ref_name || ''"),
+        "CI_COMMIT_TAG": .init(expression: "github.ref_type == 'tag' && github.ref_name || ''"),
+        "CI_COMMIT_BEFORE_SHA": .init(expression: "github.event.before"),
+        "CI_COMMIT_MESSAGE": .init(expression: "github.event.head_commit.message"),
+        "CI_COMMIT_TITLE": .init(expression: "github.event.head_commit.message", note: "the whole commit message, not its first line"),
+        "CI_COMMIT_DESCRIPTION": .init(expression: "github.event.head_commit.message", note: "the whole commit message"),
+        "CI_COMMIT_AUTHOR": .init(expression: "github.event.head_commit.author.name"),
+        "CI_COMMIT_TIMESTAMP": .init(expression: "github.event.head_commit.timestamp"),
+        "CI_DEFAULT_BRANCH": .init(expression: "github.event.repository.default_branch"),
+        "CI_PROJECT_NAME": .init(expression: "github.event.repository.name"),
+        "CI_PROJECT_TITLE": .init(expression: "github.event.repository.name"),
+        "CI_PROJECT_PATH": .init(expression: "github.repository"),
+        "CI_PROJECT_PATH_SLUG": .init(expression: "github.repository", shell: #"$(printf '%s' "$GITHUB_REPOSITORY" | tr '[:upper:]' '[:lower:]' | sed 's/[^a-z0-9]/-/g')"#),
+        "CI_PROJECT_NAMESPACE": .init(expression: "github.repository_owner"),
+        "CI_PROJECT_ID": .init(expression: "github.repository_id"),
+        "CI_PROJECT_URL": .init(expression: "format('{0}/{1}', github.server_url, github.repository)"),
+        "CI_PROJECT_DIR": .init(expression: "github.workspace", shell: #""$GITHUB_WORKSPACE""#),
+        "CI_BUILDS_DIR": .init(expression: "github.workspace", shell: #""$(dirname "$GITHUB_WORKSPACE")""#),
+        "CI_PIPELINE_ID": .init(expression: "github.run_id"),
+        "CI_PIPELINE_IID": .init(expression: "github.run_number"),
+        "CI_PIPELINE_URL": .init(expression: "format('{0}/{1}/actions/runs/{2}', github.server_url, github.repository, github.run_id)"),
+        "CI_PIPELINE_SOURCE": .init(expression: "github.event_name", note: "GitHub event names differ from GitLab's (pull_request, not merge_request_event)"),
+        "CI_JOB_ID": .init(expression: "github.run_id", note: "GitHub has no numeric job id here; the run id stands in"),
+        "CI_JOB_NAME": .init(expression: "github.job"),
+        "CI_JOB_URL": .init(expression: "format('{0}/{1}/actions/runs/{2}', github.server_url, github.repository, github.run_id)"),
+        "CI_JOB_TOKEN": .init(expression: "secrets.GITHUB_TOKEN", note: "GITHUB_TOKEN stands in for CI_JOB_TOKEN; its permissions come from `permissions:`"),
+        "CI_SERVER_URL": .init(expression: "github.server_url"),
+        "CI_SERVER_HOST": .init(expression: "github.server_url", shell: #""${GITHUB_SERVER_URL#*://}""#),
+        "CI_API_V4_URL": .init(expression: "github.api_url", note: "GitHub's REST API is not GitLab's API v4"),
+        "CI_REGISTRY": .init(expression: "'ghcr.io'", note: registryNote),
+        "CI_REGISTRY_IMAGE": .init(expression: "format('ghcr.io/{0}', github.repository)",
+                                   shell: #""ghcr.io/$(printf '%s' "$GITHUB_REPOSITORY" | tr '[:upper:]' '[:lower:]')""#, note: registryNote),
+        "CI_REGISTRY_USER": .init(expression: "github.actor", note: registryNote),
+        "CI_REGISTRY_PASSWORD": .init(expression: "secrets.GITHUB_TOKEN", note: registryNote),
+        "CI_MERGE_REQUEST_IID": .init(expression: "github.event.pull_request.number"),
+        "CI_MERGE_REQUEST_ID": .init(expression: "github.event.pull_request.id"),
+        "CI_MERGE_REQUEST_TITLE": .init(expression: "github.event.pull_request.title"),
+        "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME": .init(expression: "github.head_ref"),
+        "CI_MERGE_REQUEST_TARGET_BRANCH_NAME": .init(expression: "github.base_ref"),
+        "CI_MERGE_REQUEST_SOURCE_BRANCH_SHA": .init(expression: "github.event.pull_request.head.sha"),
+        "CI_MERGE_REQUEST_DIFF_BASE_SHA": .init(expression: "github.event.pull_request.base.sha"),
+        "GITLAB_USER_LOGIN": .init(expression: "github.actor"),
+        "GITLAB_USER_NAME": .init(expression: "github.actor", note: "the login, not the display name"),
+        "GITLAB_USER_ID": .init(expression: "github.actor_id"),
+        "CI_RUNNER_ID": .init(expression: "runner.name", note: "the runner's name"),
+        "CI_COMMIT_REF_PROTECTED": .init(expression: "github.ref_protected"),
+    ]
+
+    /// `$NAME` and `${NAME}` references in text, in order of first use.
+    static func references(in text: String) -> [String] {
+        var out: [String] = []
+        let chars = Array(text.unicodeScalars)
+        var i = 0
+        while i < chars.count {
+            if chars[i] == "$", i + 1 < chars.count {
+                var j = i + 1
+                let braced = chars[j] == "{"
+                if braced { j += 1 }
+                var name = ""
+                while j < chars.count, chars[j] == "_" || (chars[j].isASCII && CharacterSet.alphanumerics.contains(chars[j])) {
+                    name.unicodeScalars.append(chars[j])
+                    j += 1
+                }
+                if !name.isEmpty, !(name.first?.isNumber ?? true), !out.contains(name) { out.append(name) }
+                i = max(j, i + 1)
+            } else {
+                i += 1
+            }
+        }
+        return out
+    }
+
+    /// Text with `$NAME`/`${NAME}` of known predefined variables replaced by `${{ expression }}`.
+    static func substitute(_ text: String, _ replacement: (String) -> String?) -> String {
+        var out = ""
+        let chars = Array(text.unicodeScalars)
+        var i = 0
+        while i < chars.count {
+            if chars[i] == "$", i + 1 < chars.count, chars[i + 1] != "$" {
+                var j = i + 1
+                let braced = chars[j] == "{"
+                if braced { j += 1 }
+                var name = ""
+                while j < chars.count, chars[j] == "_" || (chars[j].isASCII && CharacterSet.alphanumerics.contains(chars[j])) {
+                    name.unicodeScalars.append(chars[j])
+                    j += 1
+                }
+                let closed = !braced || (j < chars.count && chars[j] == "}")
+                if !name.isEmpty, closed, let r = replacement(name) {
+                    out += r
+                    i = braced ? j + 1 : j
+                    continue
+                }
+                out.unicodeScalars.append(chars[i])
+                i += 1
+            } else if chars[i] == "$", i + 1 < chars.count {
+                // `$$` is GitLab's escape for a literal `$`.
+                out += "$$"
+                i += 2
+            } else {
+                out.unicodeScalars.append(chars[i])
+                i += 1
+            }
+        }
+        return out
+    }
+}
+
+extension GitHubWriting {
+    /// A plain value (env value, image, environment name, `with:` input) in GitHub's dialect.
+    /// `construct`, when given, is downgraded in the ledger with what the translation could not keep.
+    ///
+    /// `step`: the value is a step input (`with:`), where the `env` context holds the job's variables.
+    mutating func value(_ s: String, _ construct: String? = nil, at pos: SourcePos? = nil, reexported: Bool = false,
+                        step j: Job? = nil) -> String {
+        guard p.dialect == .gitlab, s.contains("$") else { return s }
+        let s = j.map { expandedVariables(s, job: $0) } ?? s
+        guard s.contains("$") else { return s }
+        let r = Expressions.translateText(s, from: .gitlab, to: .github, context: .value)
+        var notes = r.notes
+        var status = r.text != s ? r.fidelity : .translated
+        var text = GitHubWriting.inputsToExpressions(r.text)
+        let defined = Set((j?.variables ?? []).map(\.key) + p.variables.map(\.key) + (j?.matrix?.axes.map(\.name) ?? [])
+            + (j?.matrix?.include.flatMap { $0.map(\.key) } ?? []))
+        text = PredefinedVariable.substitute(text) { name in
+            if let j {
+                if defined.contains(name) { return "${{ env.\(name) }}" }
+                if name == "CI_JOB_STAGE" { return j.stage ?? "test" }
+                if name == "CI_JOB_NAME" { return j.id }
+                if name == "CI_NODE_INDEX", j.matrix?.parallelCount != nil { return "${{ matrix.ci_node_index }}" }
+            }
+            guard let v = PredefinedVariable.table[name], let e = v.expression else { return nil }
+            if v.shell != nil || v.note != nil {
+                status = max(status, .approximated)
+                notes.append(v.note ?? "$\(name) approximated by ${{ \(e) }}")
+            }
+            return GitHubWriting.envValue(e)
+        }
+        let left = PredefinedVariable.references(in: text.replacingOccurrences(of: "$$", with: ""))
+        if !left.isEmpty {
+            status = max(status, .approximated)
+            notes.append("GitLab expands \(left.map { "$" + $0 }.joined(separator: ", ")) here; GitHub passes the text as written"
+                + (reexported ? " (scripts re-export it expanded)" : ""))
+        }
+        if let construct, status > .translated {
+            mark([construct], at: pos ?? p.pos, status, notes.joined(separator: "; "))
+        }
+        return text.replacingOccurrences(of: "$$", with: "$")
+    }
+
+    /// A step input with the job's variables expanded as GitLab expands them in `cache:` and
+    /// `artifacts:` (their values are fixed when the pipeline starts), and `$CI_PROJECT_DIR` as the
+    /// workspace-relative `.` (actions run in the job container, where host paths do not exist).
+    func expandedVariables(_ s: String, job j: Job, depth: Int = 0) -> String {
+        guard depth < 5, s.contains("$") else { return s }
+        let inputs = Set(p.inputs.map(\.name))
+        var out = PredefinedVariable.substitute(s) { name in
+            if name == "CI_PROJECT_DIR" { return "." }
+            if inputs.contains(name) { return nil }
+            guard let v = j.variables.last(where: { $0.key == name })?.value ?? p.variables.last(where: { $0.key == name })?.value else {
+                return nil
+            }
+            return expandedVariables(v, job: j, depth: depth + 1).replacingOccurrences(of: "$$", with: "\u{0}")
+        }
+        out = out.replacingOccurrences(of: "\u{0}", with: "$$")
+        // `./x` reads better as `x`.
+        while out.hasPrefix("./") && out.count > 2 { out.removeFirst(2) }
+        return out.replacingOccurrences(of: "\n./", with: "\n")
+    }
+
+    /// `$[[ inputs.name ]]` (GitLab spec inputs) as `${{ inputs.name }}`.
+    static func inputsToExpressions(_ s: String) -> String {
+        guard s.contains("$[[") else { return s }
+        var out = ""
+        var rest = Substring(s)
+        while let open = rest.range(of: "$[["), let close = rest[open.upperBound...].range(of: "]]") {
+            out += rest[..<open.lowerBound]
+            let inner = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
+            let name = inner.split(separator: "|").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? inner
+            out += "${{ \(name) }}"
+            rest = rest[close.upperBound...]
+        }
+        return out + rest
+    }
+
+    /// Script lines as one `run:` text: GitLab variables stay `$VAR`, their values come in through
+    /// `env` or a line of shell at the top. Each line's ledger entry is downgraded as needed; the
+    /// notes come back as one comment for the step.
+    ///
+    /// `exports` are lines run first (variables whose values refer to other variables, which GitLab
+    /// expands and GitHub's `env:` does not).
+    mutating func script(_ steps: [Step], jobPath: String, stepTarget: String,
+                         exports: [String] = []) -> (run: String, env: [KeyValue], comments: [String]) {
+        var env: [KeyValue] = []
+        var prelude: [String] = []
+        var lines: [String] = []
+        var counters: [Step.Phase: Int] = [:]
+        var allNotes: [String] = []
+
+        func translate(_ line: String, pos: SourcePos, _ w: inout GitHubWriting) -> (String, Fidelity, [String]) {
+            var text = line
+            var status = Fidelity.translated
+            var notes: [String] = []
+            if line.contains("$") {
+                let r = Expressions.translateText(line, from: .gitlab, to: .github, context: .script)
+                text = r.text
+                if r.text != line || !r.env.isEmpty {
+                    status = r.fidelity
+                    notes = r.notes
+                }
+                for kv in r.env where !env.contains(where: { $0.key == kv.key }) { env.append(kv) }
+                if text.contains("$[[") { text = GitHubWriting.inputsToShell(text, env: &env) }
+                for name in PredefinedVariable.references(in: text) {
+                    guard !env.contains(where: { $0.key == name }), let v = PredefinedVariable.table[name] else { continue }
+                    if let sh = v.shell {
+                        let l = "export \(name)=\(sh)"
+                        if !prelude.contains(l) { prelude.append(l) }
+                    } else if let e = v.expression {
+                        env.append(KeyValue(name, GitHubWriting.envValue(e), pos: pos))
+                    }
+                    if let n = v.note {
+                        status = max(status, .approximated)
+                        if !notes.contains(n) { notes.append(n) }
+                    }
+                }
+            }
+            // GitHub would evaluate a literal `${{` in a script; write it as an expression of itself.
+            if text.contains("${{") { text = text.replacingOccurrences(of: "${{", with: "${{ '${{' }}") }
+            return (text, status, notes)
+        }
+
+        var exported: [String] = []
+        for e in exports where p.dialect == .gitlab {
+            exported.append(translate(e, pos: .synthesized(), &self).0)
+        }
+        for step in steps {
+            guard let line = step.script else { continue }
+            let idx = counters[step.phase, default: 0]
+            counters[step.phase] = idx + 1
+            let key = step.phase == .before ? "before_script" : step.phase == .after ? "after_script" : "script"
+            let candidates = ["\(jobPath).\(key)[\(idx)]", "default.\(key)[\(idx)]", "\(key)[\(idx)]"]
+            let construct = candidates.first { ledger.entry($0) != nil } ?? candidates[0]
+            guard p.dialect == .gitlab else {
+                lines.append(line)
+                ledger.setTarget(construct, stepTarget)
+                continue
+            }
+            let (text, status, notes) = translate(line, pos: step.pos, &self)
+            lines.append(text)
+            ledger.record(construct, at: step.pos, status, note: notes.joined(separator: "; "), target: stepTarget)
+            if status > .translated {
+                explained.insert(construct)
+                for n in notes where !allNotes.contains(n) { allNotes.append(n) }
+            }
+        }
+        var head: [String] = []
+        if !prelude.isEmpty || !exported.isEmpty {
+            head = ["# GitLab variables (ciport)"] + prelude + exported
+        }
+        let body = (head + lines).joined(separator: "\n")
+        return (body, env, allNotes.isEmpty ? [] : ["ciport: " + allNotes.joined(separator: "; ")])
+    }
+
+    /// `${{ expr }}` for env, or the plain text when the expression is a string literal.
+    static func envValue(_ expression: String) -> String {
+        let e = expression.trimmingCharacters(in: .whitespaces)
+        if e.count >= 2, e.hasPrefix("'"), e.hasSuffix("'"), !e.dropFirst().dropLast().contains("'") {
+            return String(e.dropFirst().dropLast())
+        }
+        return "${{ \(e) }}"
+    }
+
+    /// GitLab variables (global, then the job's) whose values refer to other variables, as shell
+    /// `export` lines: GitLab expands them, GitHub's `env:` passes them as written.
+    func derivedVariableExports(_ j: Job) -> [String] {
+        var seen: [String: String] = [:]
+        var order: [String] = []
+        for kv in p.variables + j.variables {
+            if seen[kv.key] == nil { order.append(kv.key) }
+            seen[kv.key] = kv.value
+        }
+        var out: [String] = []
+        for k in order {
+            guard let v = seen[k], !PredefinedVariable.references(in: v.replacingOccurrences(of: "$$", with: "")).isEmpty else { continue }
+            guard k.unicodeScalars.allSatisfy({ $0 == "_" || ($0.isASCII && CharacterSet.alphanumerics.contains($0)) }) else { continue }
+            var escaped = ""
+            let chars = Array(v)
+            var i = 0
+            while i < chars.count {
+                let c = chars[i]
+                if c == "$", i + 1 < chars.count, chars[i + 1] == "$" {
+                    escaped += "\\$"
+                    i += 2
+                    continue
+                }
+                if c == "\"" || c == "`" || c == "\\" { escaped += "\\" }
+                escaped.append(c)
+                i += 1
+            }
+            out.append("export \(k)=\"\(escaped)\"")
+        }
+        return out
+    }
+
+    /// `$[[ inputs.x ]]` in a script: `$INPUT_X`, defined in `env` from `${{ inputs.x }}`.
+    static func inputsToShell(_ s: String, env: inout [KeyValue]) -> String {
+        var out = ""
+        var rest = Substring(s)
+        while let open = rest.range(of: "$[["), let close = rest[open.upperBound...].range(of: "]]") {
+            out += rest[..<open.lowerBound]
+            let inner = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
+            let name = inner.split(separator: "|").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? inner
+            let input = name.hasPrefix("inputs.") ? String(name.dropFirst("inputs.".count)) : name
+            let v = "INPUT_" + Expressions.variableName(forMatrixAxis: input)
+            if !env.contains(where: { $0.key == v }) {
+                env.append(KeyValue(v, "${{ \(name) }}", pos: .synthesized()))
+            }
+            out += "${\(v)}"
+            rest = rest[close.upperBound...]
+        }
+        return out + rest
+    }
+}
