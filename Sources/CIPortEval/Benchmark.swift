@@ -148,14 +148,24 @@ public enum Fence {
     /// itself hold a fence), or nil when there is no block. The same rule as the dataset's, so a model
     /// answer and a reference are cut the same way.
     public static func body(_ content: String) -> String? {
-        guard let open = content.range(of: "```") else { return nil }
-        guard let eol = content[open.upperBound...].firstIndex(of: "\n") else { return nil }
-        let start = content.index(after: eol)
-        guard let close = content.range(of: "\n```", options: .backwards, range: start..<content.endIndex) else {
-            // An unclosed block (an answer cut at max tokens): everything after the opening line.
-            return content[start...].hasPrefix("```") ? "" : String(content[start...])
+        // On UTF-8 bytes: Foundation's range(of:) was a measurable share of scoring time.
+        let u = Array(content.utf8)
+        func fence(at i: Int) -> Bool { i + 2 < u.count && u[i] == 0x60 && u[i + 1] == 0x60 && u[i + 2] == 0x60 }
+        guard let open = u.indices.first(where: fence(at:)) else { return nil }
+        guard let eol = u[(open + 3)...].firstIndex(of: 0x0A) else { return nil }
+        let start = eol + 1
+        var close: Int?
+        var i = u.count - 4
+        while i >= start - 1 {
+            if u[i] == 0x0A && fence(at: i + 1) { close = i; break }
+            i -= 1
         }
-        return String(content[start..<close.lowerBound]) + "\n"
+        guard let close, close >= start else {
+            // An unclosed block (an answer cut at max tokens): everything after the opening line.
+            if close == start - 1 { return "" }
+            return String(decoding: u[start...], as: UTF8.self)
+        }
+        return String(decoding: u[start..<close], as: UTF8.self) + "\n"
     }
 
     /// A model's answer as a file: the fenced block when there is one, else the whole answer.

@@ -149,8 +149,7 @@ public enum EvalRunner {
 
         // References are read before any engine call: a broken reference is reported, never sent.
         let judge = plan.judge
-        @Sendable func finish(_ c: BenchCase, _ out: EngineOutput) async -> CaseResult {
-            let prepared = scorer.prepare(c)
+        @Sendable func finish(_ c: BenchCase, _ out: EngineOutput, _ prepared: Result<PreparedReference, EngineFailure>) async -> CaseResult {
             var r = scorer.result(c, out, prepared: prepared)
             if let judge, r.outcome == .scored, case .answer(let text, _) = out, case .success(let ref) = prepared {
                 r.scores?.judge = await judge.grade(source: c.sourceText ?? "", candidate: Fence.answerFile(text), reference: ref.text)
@@ -169,10 +168,11 @@ public enum EvalRunner {
                     next += 1
                     group.addTask {
                         // A case whose reference is broken is not sent to the engine at all.
-                        if case .failure = scorer.prepare(c) {
-                            return scorer.result(c, .failure(EngineFailure(.input, "not run"), Trace()))
+                        let prepared = scorer.prepare(c)
+                        if case .failure = prepared {
+                            return scorer.result(c, .failure(EngineFailure(.input, "not run"), Trace()), prepared: prepared)
                         }
-                        return await finish(c, await e.translate(c))
+                        return await finish(c, await e.translate(c), prepared)
                     }
                 }
                 for _ in 0..<limit { start() }
@@ -186,17 +186,19 @@ public enum EvalRunner {
             }
         case .batch(let e):
             let byId = Dictionary(uniqueKeysWithValues: pending.map { ($0.id, $0) })
-            let runnable = pending.filter { if case .success = scorer.prepare($0) { true } else { false } }
+            var prepared: [String: Result<PreparedReference, EngineFailure>] = [:]
+            for c in pending { prepared[c.id] = scorer.prepare(c) }
+            let runnable = pending.filter { if case .success = prepared[$0.id]! { true } else { false } }
             for c in pending where !runnable.contains(where: { $0.id == c.id }) {
-                let r = scorer.result(c, .failure(EngineFailure(.input, "not run"), Trace()))
+                let r = scorer.result(c, .failure(EngineFailure(.input, "not run"), Trace()), prepared: prepared[c.id]!)
                 try log.append(r)
                 results.append(r)
                 done += 1
                 progress(done, total, r)
             }
             for await (id, out) in e.translate(runnable) {
-                guard let c = byId[id] else { continue }
-                let r = await finish(c, out)
+                guard let c = byId[id], let p = prepared[id] else { continue }
+                let r = await finish(c, out, p)
                 try log.append(r)
                 results.append(r)
                 done += 1

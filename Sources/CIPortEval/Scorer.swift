@@ -112,7 +112,7 @@ public struct CaseResult: Sendable, Codable, Equatable {
 public struct PreparedReference: Sendable {
     public var text: String
     public var target: Platform
-    public var canonical: String
+    public var canonical: UInt64
     public var facts: Set<Fact>
     public var chrf: ChrF.Profile
     public var tokens: [UInt64]
@@ -139,17 +139,69 @@ public struct Scorer: Sendable {
             return .failure(EngineFailure(.input, "target platform '\(c.targetPlatform)' is not one ciport reads"))
         }
         guard let ref = c.reference else { return .failure(EngineFailure(.input, "the record has no reference answer")) }
-        do {
-            guard let root = try YAMLLoader.load(ref, file: "\(c.id):reference") else {
-                return .failure(EngineFailure(.input, "the reference is empty"))
-            }
-            var ledger = Ledger()
-            let p = try Translator.read(ref, file: "\(c.id):reference", from: target, options: ConvertOptions(catalog: catalog), ledger: &ledger)
-            return .success(PreparedReference(text: ref, target: target, canonical: Canonical.form(root),
+        let (root, read) = read(ref, file: "\(c.id):reference", target: target)
+        switch (root, read) {
+        case (let root?, .success(let p)):
+            return .success(PreparedReference(text: ref, target: target, canonical: Canonical.digest(root),
                                               facts: Facts.extract(p, catalog: catalog), chrf: ChrF.Profile(ref),
                                               tokens: CrystalBLEU.tokens(ref)))
+        case (_, .failure(let e)):
+            return .failure(EngineFailure(.input, "the reference does not parse: \(e)"))
+        case (nil, _):
+            return .failure(EngineFailure(.input, "the reference is empty"))
+        }
+    }
+
+    /// Whether the first line that is not blank, a comment or `---` starts with `spec:` (the cheap
+    /// check before `splitSpecHeader`, which splits the whole text into lines).
+    static func mayHaveSpecHeader(_ text: String) -> Bool {
+        var atLineStart = true
+        var skipping = false
+        var it = text.utf8.makeIterator()
+        var line: [UInt8] = []
+        while let b = it.next() {
+            if b == 0x0A {
+                if !line.isEmpty && line != Array("---".utf8) { return false }
+                line = []
+                atLineStart = true
+                skipping = false
+                continue
+            }
+            if skipping { continue }
+            if atLineStart && b == 0x23 { skipping = true; continue }   // a comment line
+            if b == 0x20 || b == 0x09 || b == 0x0D { if line.isEmpty { continue } }
+            atLineStart = false
+            line.append(b)
+            if line.count == 5 { return line == Array("spec:".utf8) }
+        }
+        return false
+    }
+
+    /// A file's YAML tree and its pipeline, parsing the YAML once (scoring reads every file twice
+    /// otherwise: once for the tree, once inside `Translator.read`). A GitLab file with a `spec:` header
+    /// (two documents) takes `Translator.read`'s own path; its tree is the body's.
+    public func read(_ text: String, file: String, target: Platform) -> (root: YNode?, pipeline: Result<Pipeline, InputError>) {
+        let options = ConvertOptions(catalog: catalog)
+        var ledger = Ledger()
+        if target == .gitlab, Self.mayHaveSpecHeader(text), let split = GitLabReader.splitSpecHeader(text) {
+            let root = try? YAMLLoader.load(split.body, file: file)
+            do { return (root, .success(try Translator.read(text, file: file, from: target, options: options, ledger: &ledger))) } catch {
+                return (root, .failure(error))
+            }
+        }
+        let root: YNode?
+        do { root = try YAMLLoader.load(text, file: file, limits: options.limits) } catch { return (nil, .failure(error)) }
+        guard let root else { return (nil, .failure(InputError(SourcePos(file: file, line: 1, column: 1), "empty file"))) }
+        guard let map = root.mapping else {
+            return (root, .failure(InputError(root.pos, "top level is \(root.kindName); a pipeline file is a mapping")))
+        }
+        do {
+            switch target {
+            case .github: return (root, .success(try GitHubReader.read(map, file: file, options: options, ledger: &ledger)))
+            case .gitlab: return (root, .success(try GitLabReader.read(map, file: file, options: options, ledger: &ledger)))
+            }
         } catch {
-            return .failure(EngineFailure(.input, "the reference does not parse: \(error)"))
+            return (root, .failure(error))
         }
     }
 
@@ -161,16 +213,19 @@ public struct Scorer: Sendable {
                            bleu: bleu.score(tokens: CrystalBLEU.tokens(file), reference: ref.tokens),
                            judge: nil, validationErrors: [], missingFacts: [], extraFacts: [])
         let name = ref.target == .gitlab ? ".gitlab-ci.yml" : "workflow.yml"
-        guard let root = try? YAMLLoader.load(file, file: name) else {
-            s.validationErrors = [Self.firstError(file, name: name)]
+        let (root, read) = read(file, file: name, target: ref.target)
+        guard let root else {
+            if case .failure(let e) = read { s.validationErrors = [e.description] }
             return s
         }
         let problems = Validator.validate(root, platform: ref.target).filter { $0.severity == .error }
         s.validationErrors = problems.prefix(5).map(\.description)
-        s.exact = Canonical.form(root) == ref.canonical
-        var ledger = Ledger()
-        guard let p = try? Translator.read(file, file: name, from: ref.target, options: ConvertOptions(catalog: catalog), ledger: &ledger) else {
-            if s.validationErrors.isEmpty { s.validationErrors = [Self.firstError(file, name: name, platform: ref.target)] }
+        s.exact = Canonical.digest(root) == ref.canonical
+        let p: Pipeline
+        switch read {
+        case .success(let x): p = x
+        case .failure(let e):
+            if s.validationErrors.isEmpty { s.validationErrors = [e.description] }
             return s
         }
         s.parses = true
@@ -182,20 +237,6 @@ public struct Scorer: Sendable {
         s.missingFacts = f.missing.sorted().prefix(10).map(\.description)
         s.extraFacts = f.extra.sorted().prefix(10).map(\.description)
         return s
-    }
-
-    static func firstError(_ text: String, name: String, platform: Platform? = nil) -> String {
-        var ledger = Ledger()
-        do {
-            if let platform {
-                _ = try Translator.read(text, file: name, from: platform, ledger: &ledger)
-            } else {
-                _ = try YAMLLoader.load(text, file: name)
-            }
-            return "\(name): error: not readable"
-        } catch {
-            return error.description
-        }
     }
 
     /// The result of one case from an engine's output.

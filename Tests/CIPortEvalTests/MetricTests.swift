@@ -81,3 +81,20 @@ struct EvalBenchTests {
         #expect((s.overall.metrics["fact_f1"]?.mean ?? 0) > 0.5)
     }
 }
+
+struct CanonicalDigestTests {
+    @Test func digestAgreesWithTheForm() throws {
+        let texts = ["b: 'x'\na: [1, \"two\"]\nflag: True\n", "a:\n  - 1\n  - two\nflag: true\nb: x\n", "a: [two, 1]\nflag: true\nb: x\n",
+                     "a: {b: 1}\n", "a: {b: '1'}\n", "x: &d {k: v}\ny:\n  <<: *d\n", "x: &d {k: v}\ny:\n  k: v\n"]
+        let nodes = try texts.map { try #require(try YAMLLoader.load($0, file: "t")) }
+        for a in nodes {
+            for b in nodes { #expect((Canonical.form(a) == Canonical.form(b)) == (Canonical.digest(a) == Canonical.digest(b))) }
+        }
+    }
+
+    @Test func specHeaderSniffing() {
+        #expect(Scorer.mayHaveSpecHeader("# c\n\n---\nspec:\n  inputs: {}\n---\njob: {script: [x]}\n"))
+        #expect(!Scorer.mayHaveSpecHeader("stages: [a]\nspec: 1\n"))
+        #expect(!Scorer.mayHaveSpecHeader("  # only comments\n"))
+    }
+}
