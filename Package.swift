@@ -31,6 +31,12 @@ let package = Package(
         ),
         // The generated GitLab GPU pipeline and CI/CD catalog component (pure text).
         .target(name: "CIPortPipeline", dependencies: ["CIPortCore"]),
+        // Scoring engines and models on a benchmark: metrics, aggregates and reports.
+        .target(
+            name: "CIPortEval",
+            dependencies: ["CIPortCore", "CIPortDataset", "CIPortTrain"],
+            resources: [.copy("judge-rubric.md")]
+        ),
         // Commands, file I/O and reports; the executable only calls into this.
         .target(
             name: "CIPortCLI",
@@ -40,6 +46,7 @@ let package = Package(
                 "CIPortTrain",
                 "CIPortRegistry",
                 "CIPortPipeline",
+                "CIPortEval",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -50,6 +57,7 @@ let package = Package(
         .testTarget(name: "CIPortTrainTests", dependencies: ["CIPortTrain", "CIPortCore"]),
         .testTarget(name: "CIPortDatasetTests", dependencies: ["CIPortDataset", "CIPortCore"], exclude: ["Fixtures"]),
         .testTarget(name: "CIPortRegistryTests", dependencies: ["CIPortRegistry", "CIPortPipeline", "CIPortCLI", "CIPortCore"]),
+        .testTarget(name: "CIPortEvalTests", dependencies: ["CIPortEval", "CIPortCore", "CIPortTrain"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -13,7 +13,7 @@ public struct CIPortCommand: AsyncParsableCommand {
         Shell completions: ciport --generate-completion-script bash|zsh|fish
         """,
         version: version,
-        subcommands: [ConvertCommand.self, ValidateCommand.self, DatasetCommand.self, TrainCommand.self, GenerateCommand.self, ExportCommand.self, RegistryCommand.self, PipelineCommand.self]
+        subcommands: [ConvertCommand.self, ValidateCommand.self, DatasetCommand.self, TrainCommand.self, GenerateCommand.self, ExportCommand.self, RegistryCommand.self, PipelineCommand.self, EvalCommand.self]
     )
 
     public init() {}
