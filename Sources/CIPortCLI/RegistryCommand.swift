@@ -12,7 +12,7 @@ struct RegistryCommand: AsyncParsableCommand {
         The registry is a SQLite file in the state directory (--state-dir, else CIPORT_STATE_DIR, else
         .ciport). `ciport train` records every run into it; `ciport registry register` makes a finished
         run the next semantic version of a model; `push` sends runs and versions to any MLflow-compatible
-        tracking server, GitLab's model registry included (docs/registry.md).
+        tracking server, GitLab's model registry included (README: "Model registry").
 
         EXAMPLES
           ciport registry list
