@@ -32,7 +32,7 @@ struct ConvertCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Target platform: gitlab or github (default: the other one).")
     var to: Platform?
 
-    @Option(name: [.short, .customLong("output")], help: "Output file (or directory when SOURCE is one). Default: standard output.")
+    @Option(name: [.short, .customLong("output")], help: "Output file (or directory when SOURCE is one); '-' or none: standard output.")
     var output: String?
 
     @Option(name: .long, help: "Repository root for include: local files, local actions and reusable workflows (default: the current directory).")
@@ -85,7 +85,7 @@ struct ConvertCommand: AsyncParsableCommand {
         } catch {
             throw fail(error)
         }
-        if let output {
+        if let output, output != "-" {
             do { try FileIO.writeAtomically(conversion.output, to: output) } catch {
                 FileIO.printErr("\(output): error: cannot write: \(error.localizedDescription)")
                 throw ExitCode(FileIO.exitCantCreate)
