@@ -1,3 +1,4 @@
+import CIPortCore
 import Foundation
 import GRDB
 import Testing
