@@ -456,28 +456,7 @@ struct GitHubChecks {
                 edges[i].append((t, item.pos))
             }
         }
-        let names = jobs.keys
-        var color = [UInt8](repeating: 0, count: edges.count)
-        for start in edges.indices where color[start] == 0 {
-            var stack: [(node: Int, next: Int)] = [(start, 0)]
-            color[start] = 1
-            while let top = stack.last {
-                if top.next < edges[top.node].count {
-                    stack[stack.count - 1].next += 1
-                    let e = edges[top.node][top.next]
-                    if color[e.to] == 0 {
-                        color[e.to] = 1
-                        stack.append((e.to, 0))
-                    } else if color[e.to] == 1 {
-                        let from = stack.firstIndex { $0.node == e.to }!
-                        sink.error(e.pos, "'needs' cycle: " + (stack[from...].map { names[$0.node] } + [names[e.to]]).joined(separator: " → "))
-                    }
-                } else {
-                    color[top.node] = 2
-                    stack.removeLast()
-                }
-            }
-        }
+        for c in needsCycles(edges, names: jobs.keys) { sink.error(c.pos, "'needs' cycle: " + c.cycle) }
     }
 
     // MARK: Expressions

@@ -769,39 +769,13 @@ struct GitLabChecks {
                 }
             }
         }
-        reportCycles(edges, names)
+        for c in needsCycles(edges, names: names) { sink.error(c.pos, "'needs' cycle: \(c.cycle)") }
     }
 
     /// GitLab names parallel jobs "build 1/3"; a need may name one instance.
     private func baseName(_ s: String) -> String {
         guard let sp = s.lastIndex(of: " "), s[s.index(after: sp)...].utf8.contains(UInt8(ascii: "/")) else { return s }
         return String(s[..<sp])
-    }
-
-    private mutating func reportCycles(_ edges: [[(to: Int, pos: SourcePos)]], _ names: [String]) {
-        // Iterative DFS (a generated file may chain thousands of jobs); a back edge closes a cycle.
-        var color = [UInt8](repeating: 0, count: edges.count) // 0 new, 1 on stack, 2 done
-        for start in edges.indices where color[start] == 0 {
-            var stack: [(node: Int, next: Int)] = [(start, 0)]
-            color[start] = 1
-            while let top = stack.last {
-                if top.next < edges[top.node].count {
-                    stack[stack.count - 1].next += 1
-                    let e = edges[top.node][top.next]
-                    if color[e.to] == 0 {
-                        color[e.to] = 1
-                        stack.append((e.to, 0))
-                    } else if color[e.to] == 1 {
-                        let from = stack.firstIndex { $0.node == e.to }!
-                        let cycle = (stack[from...].map { names[$0.node] } + [names[e.to]]).joined(separator: " → ")
-                        sink.error(e.pos, "'needs' cycle: \(cycle)")
-                    }
-                } else {
-                    color[top.node] = 2
-                    stack.removeLast()
-                }
-            }
-        }
     }
 
     private func collectTemplates(of m: YMapping, into used: inout Set<String>, depth: Int) {

@@ -143,3 +143,31 @@ extension YNode {
         return s
     }
 }
+
+/// Cycles in a `needs` graph: for each back edge, its position and the cycle as job names
+/// (`a → b → a`). An iterative depth-first search, since a generated file may chain thousands of jobs.
+func needsCycles(_ edges: [[(to: Int, pos: SourcePos)]], names: [String]) -> [(pos: SourcePos, cycle: String)] {
+    var found: [(pos: SourcePos, cycle: String)] = []
+    var color = [UInt8](repeating: 0, count: edges.count) // 0 new, 1 on the stack, 2 done
+    for start in edges.indices where color[start] == 0 {
+        var stack: [(node: Int, next: Int)] = [(start, 0)]
+        color[start] = 1
+        while let top = stack.last {
+            if top.next < edges[top.node].count {
+                stack[stack.count - 1].next += 1
+                let e = edges[top.node][top.next]
+                if color[e.to] == 0 {
+                    color[e.to] = 1
+                    stack.append((e.to, 0))
+                } else if color[e.to] == 1 {
+                    let from = stack.firstIndex { $0.node == e.to }!
+                    found.append((e.pos, (stack[from...].map { names[$0.node] } + [names[e.to]]).joined(separator: " → ")))
+                }
+            } else {
+                color[top.node] = 2
+                stack.removeLast()
+            }
+        }
+    }
+    return found
+}
