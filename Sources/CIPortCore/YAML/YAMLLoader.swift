@@ -1,5 +1,5 @@
+import CYaml
 import Foundation
-import Yams
 
 /// Limits that keep hostile input cheap: every limit fails with a positioned error, never a crash.
 public struct YAMLLimits: Sendable {
@@ -17,23 +17,27 @@ public struct YAMLLimits: Sendable {
 /// Reads YAML text into `YNode`s with positions, within `YAMLLimits`.
 public enum YAMLLoader {
     /// Parses one YAML document. An empty document gives nil.
+    ///
+    /// Builds `YNode`s straight from libyaml's events (Yams' C core): no intermediate node tree,
+    /// no tag resolution, a string-keyed duplicate check. Aliases are expanded by sharing the
+    /// anchored value and charging its node count to the budget, so a "billion laughs" file
+    /// fails at the first alias that would cross `limits.maxNodes`.
     public static func load(_ text: String, file: String, limits: YAMLLimits = .default) throws(InputError) -> YNode? {
         if text.utf8.count > limits.maxBytes {
             throw InputError(SourcePos(file: file, line: 1, column: 1),
                              "file is \(formatBytes(text.utf8.count)), over the \(formatBytes(limits.maxBytes)) limit for a CI file")
         }
-        let root: Node?
-        do {
-            let parser = try Parser(yaml: text, resolver: .basic, constructor: .default, encoding: .utf8)
-            root = try parser.singleRoot()
-        } catch let e as YamlError {
-            throw InputError(yamlError: e, file: file)
-        } catch {
-            throw InputError(SourcePos(file: file, line: 1, column: 1), "\(error)")
+        var text = text
+        let result: Result<YNode?, InputError> = text.withUTF8 { buf in
+            var composer = EventComposer(file: file, limits: limits)
+            defer { composer.close() }
+            do throws(InputError) {
+                return .success(try composer.document(buf))
+            } catch {
+                return .failure(error)
+            }
         }
-        guard let root else { return nil }
-        var budget = limits.maxNodes
-        return try convert(root, file: file, depth: 0, limits: limits, budget: &budget)
+        return try result.get()
     }
 
     /// Decodes bytes as UTF-8, naming the first bad byte's line and column when it is not.
@@ -63,59 +67,6 @@ public enum YAMLLoader {
             i += len
         }
         throw InputError(SourcePos(file: file, line: 1, column: 1), "not UTF-8 text (a UTF-16 byte-order mark)")
-    }
-
-    private static func convert(_ node: Node, file: String, depth: Int, limits: YAMLLimits,
-                                budget: inout Int) throws(InputError) -> YNode {
-        let pos = SourcePos(file: file, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1)
-        budget -= 1
-        if budget < 0 {
-            throw InputError(pos, "document expands to more than \(limits.maxNodes) nodes through aliases (a \"billion laughs\" file?)")
-        }
-        if depth > limits.maxDepth {
-            throw InputError(pos, "nesting deeper than \(limits.maxDepth) levels")
-        }
-        switch node {
-        case .scalar(let s):
-            return .scalar(YScalar(s.string, tag: explicitTag(s.tag), style: style(s.style), pos: pos))
-        case .alias:
-            throw InputError(pos, "unresolved alias")
-        case .mapping(let m):
-            var pairs: [YMapping.Pair] = []
-            pairs.reserveCapacity(m.count)
-            for (k, v) in m {
-                guard case .scalar(let ks) = k else {
-                    let kp = SourcePos(file: file, line: k.mark?.line ?? pos.line, column: k.mark?.column ?? pos.column)
-                    throw InputError(kp, "mapping key is \(k.mapping != nil ? "a mapping" : "a list"); ciport reads string keys only")
-                }
-                let kpos = SourcePos(file: file, line: ks.mark?.line ?? pos.line, column: ks.mark?.column ?? pos.column)
-                let key = YScalar(ks.string, tag: explicitTag(ks.tag), style: style(ks.style), pos: kpos)
-                let value = try convert(v, file: file, depth: depth + 1, limits: limits, budget: &budget)
-                pairs.append(YMapping.Pair(key: key, value: value))
-            }
-            return .mapping(YMapping(pairs: pairs, tag: explicitTag(m.tag), pos: pos))
-        case .sequence(let q):
-            var items: [YNode] = []
-            items.reserveCapacity(q.count)
-            for item in q {
-                items.append(try convert(item, file: file, depth: depth + 1, limits: limits, budget: &budget))
-            }
-            return .sequence(YSequence(items: items, tag: explicitTag(q.tag), pos: pos))
-        }
-    }
-
-    private static func explicitTag(_ tag: Tag) -> String? {
-        let name = tag.rawValue
-        if name.isEmpty || name == "!" || name.hasPrefix("tag:yaml.org,2002:") { return nil }
-        return name
-    }
-
-    private static func style(_ s: Node.Scalar.Style) -> YScalar.Style {
-        switch s {
-        case .singleQuoted, .doubleQuoted: .quoted
-        case .literal, .folded: .block
-        default: .plain
-        }
     }
 
     static func formatBytes(_ n: Int) -> String {
