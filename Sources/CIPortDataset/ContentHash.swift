@@ -34,7 +34,7 @@ public enum ContentHash {
                     var last = end
                     while last > start, buf[last - 1] == 0x20 || buf[last - 1] == 0x09 || buf[last - 1] == 0x0D { last -= 1 }
                     if last > start {
-                        if !first { h.update(CollectionOfOne(UInt8(0x0A))) }
+                        if !first { h.update(byte: 0x0A) }
                         first = false
                         h.update(UnsafeBufferPointer(rebasing: buf[start..<last]))
                     }
@@ -43,7 +43,9 @@ public enum ContentHash {
             }
         }
         feed(source)
-        h.update([0x0A, 0x00, 0x0A])
+        h.update(byte: 0x0A)
+        h.update(byte: 0x00)
+        h.update(byte: 0x0A)
         first = true
         feed(target)
         return h.finalize()

@@ -234,8 +234,8 @@ public struct Scorer: Sendable {
         s.factF1 = f.f1
         s.factPrecision = f.precision
         s.factRecall = f.recall
-        s.missingFacts = f.missing.sorted().prefix(10).map(\.description)
-        s.extraFacts = f.extra.sorted().prefix(10).map(\.description)
+        s.missingFacts = f.missing.prefix(10).map(\.description)
+        s.extraFacts = f.extra.prefix(10).map(\.description)
         return s
     }
 

@@ -176,38 +176,68 @@ public enum Facts {
     /// Scores `candidate` against `reference`, matching job names by best assignment.
     public static func score(_ candidate: Set<Fact>, against reference: Set<Fact>) -> FactScore {
         let map = matchJobs(candidate, reference)
-        let renamed = Set(candidate.map { $0.renamingJob(map) })
+        let renamed = map.allSatisfy({ $0.key == $0.value }) ? candidate : Set(candidate.map { $0.renamingJob(map) })
         let common = renamed.intersection(reference)
         let p = renamed.isEmpty ? (reference.isEmpty ? 1 : 0) : Double(common.count) / Double(renamed.count)
         let r = reference.isEmpty ? (renamed.isEmpty ? 1 : 0) : Double(common.count) / Double(reference.count)
         let f1 = p + r == 0 ? 0 : 2 * p * r / (p + r)
         return FactScore(precision: p, recall: r, f1: f1, matched: common.count,
-                         missing: reference.subtracting(renamed).sorted(), extra: renamed.subtracting(reference).sorted(),
+                         missing: sortedByDescription(reference.subtracting(renamed)),
+                         extra: sortedByDescription(renamed.subtracting(reference)),
                          jobMap: map)
     }
 
+    /// Facts in `Fact.<` order, describing each fact once (not once per comparison).
+    static func sortedByDescription(_ facts: Set<Fact>) -> [Fact] {
+        facts.map { ($0.description, $0) }.sorted { $0.0 < $1.0 }.map(\.1)
+    }
+
     /// Pairs candidate jobs with reference jobs, most shared job-local facts first.
+    ///
+    /// Job-local facts (the fact without its job; a `needs` edge without its target) are interned
+    /// as integers once, so each of the jobs × jobs Jaccard similarities is a merge of two sorted
+    /// integer lists rather than two set operations that hash every fact again.
     static func matchJobs(_ a: Set<Fact>, _ b: Set<Fact>) -> [String: String] {
-        func local(_ s: Set<Fact>) -> [String: Set<Fact>] {
-            var out: [String: Set<Fact>] = [:]
+        var ids: [Fact: Int32] = [:]
+        func local(_ s: Set<Fact>) -> [(job: String, key: String, facts: [Int32])] {
+            var out: [String: [Int32]] = [:]
             for f in s {
                 guard let j = f.job, j != "*" else { continue }
                 var g = f
                 g.job = nil
                 if g.kind == .needs { g.args = [] }
-                out[j, default: []].insert(g)
+                let id: Int32
+                if let known = ids[g] { id = known } else {
+                    id = Int32(ids.count)
+                    ids[g] = id
+                }
+                out[j, default: []].append(id)
             }
-            return out
+            return out.map { job, list in
+                var sorted = list.sorted()
+                var w = 0
+                for x in sorted where w == 0 || sorted[w - 1] != x {
+                    sorted[w] = x
+                    w += 1
+                }
+                sorted.removeLast(sorted.count - w)
+                return (job, normalizeJobName(job), sorted)
+            }
         }
         let la = local(a), lb = local(b)
         var pairs: [(score: Double, a: String, b: String)] = []
-        for (ja, fa) in la {
-            for (jb, fb) in lb {
-                let inter = Double(fa.intersection(fb).count)
-                let union = Double(fa.union(fb).count)
-                var s = union == 0 ? 0 : inter / union
-                if ja == jb { s += 0.5 } else if normalizeJobName(ja) == normalizeJobName(jb) { s += 0.4 }
-                pairs.append((s, ja, jb))
+        pairs.reserveCapacity(la.count * lb.count)
+        for ja in la {
+            for jb in lb {
+                var i = 0, k = 0, inter = 0
+                let fa = ja.facts, fb = jb.facts
+                while i < fa.count && k < fb.count {
+                    if fa[i] == fb[k] { inter += 1; i += 1; k += 1 } else if fa[i] < fb[k] { i += 1 } else { k += 1 }
+                }
+                let union = fa.count + fb.count - inter
+                var s = union == 0 ? 0 : Double(inter) / Double(union)
+                if ja.job == jb.job { s += 0.5 } else if ja.key == jb.key { s += 0.4 }
+                pairs.append((s, ja.job, jb.job))
             }
         }
         pairs.sort { ($0.score, $1.a, $1.b) > ($1.score, $0.a, $0.b) }
@@ -261,46 +291,53 @@ public enum Facts {
 
     // MARK: - Normalization
 
-    /// Non-empty, non-comment lines of a script, whitespace collapsed.
+    /// Non-empty, non-comment lines of a script, whitespace collapsed; shell continuation lines
+    /// (ending in `\`) joined into one command. Works on UTF-8 bytes: it runs for every line of
+    /// every file that is scored.
     static func commandLines(_ script: String) -> [String] {
         var out: [String] = []
-        var pending = ""
-        for raw in script.split(separator: "\n", omittingEmptySubsequences: true) {
-            var line = trimmed(raw)
-            if line.isEmpty || line.first == "#" { continue }
-            // Join shell continuation lines: they are one command.
-            if line.last == "\\" {
-                line = trimmed(line.dropLast())
-                pending += line + " "
+        var pending: [UInt8] = []
+        func isBlank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D }
+        for raw in script.utf8.split(separator: 0x0A, omittingEmptySubsequences: true) {
+            var line = raw[...]
+            while let f = line.first, isBlank(f) { line = line.dropFirst() }
+            while let l = line.last, isBlank(l) { line = line.dropLast() }
+            if line.isEmpty || line.first == UInt8(ascii: "#") { continue }
+            if line.last == UInt8(ascii: "\\") {
+                line = line.dropLast()
+                while let l = line.last, isBlank(l) { line = line.dropLast() }
+                pending.append(contentsOf: line)
+                pending.append(0x20)
                 continue
             }
-            out.append(normalize(pending + line))
-            pending = ""
-        }
-        if !pending.isEmpty { out.append(normalize(pending)) }
-        return out
-    }
-
-    /// Without spaces, tabs and carriage returns at either end (no Foundation: this runs per line).
-    static func trimmed(_ s: Substring) -> Substring {
-        var t = s
-        while let c = t.first, c == " " || c == "\t" || c == "\r" { t = t.dropFirst() }
-        while let c = t.last, c == " " || c == "\t" || c == "\r" { t = t.dropLast() }
-        return t
-    }
-
-    static func normalize(_ s: String) -> String {
-        var out = ""
-        var space = false
-        for ch in s {
-            if ch == " " || ch == "\t" || ch == "\n" || ch == "\r" {
-                space = !out.isEmpty
+            if pending.isEmpty {
+                out.append(normalize(bytes: line))
             } else {
-                if space { out.append(" "); space = false }
-                out.append(ch)
+                pending.append(contentsOf: line)
+                out.append(normalize(bytes: pending))
+                pending.removeAll(keepingCapacity: true)
             }
         }
+        if !pending.isEmpty { out.append(normalize(bytes: pending)) }
         return out
+    }
+
+    /// Runs of spaces, tabs and line breaks collapsed to one space, none at either end.
+    static func normalize(_ s: String) -> String { normalize(bytes: s.utf8) }
+
+    static func normalize<C: Collection>(bytes: C) -> String where C.Element == UInt8 {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var space = false
+        for b in bytes {
+            if b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D {
+                space = !out.isEmpty
+            } else {
+                if space { out.append(0x20); space = false }
+                out.append(b)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     static func normalizePath(_ p: String) -> String {

@@ -293,18 +293,17 @@ extension GitLabReading {
 
     /// The events a workflow `rules:if` admits, when it is made only of event and branch tests.
     static func triggers(for condition: String, pos: SourcePos) -> (triggers: [Trigger], approximate: Bool)? {
-        if condition.contains("(") || condition.contains("!=") || condition.contains("!~") { return nil }
+        if condition.hasByte(UInt8(ascii: "(")) || condition.hasText("!=") || condition.hasText("!~") { return nil }
         var out: [Trigger] = []
         var approximate = false
-        for disjunct in condition.components(separatedBy: "||") {
+        for disjunct in condition.pieces(separatedBy: "||") {
             var event: Trigger.Event?
             var raw = ""
             var branches: [String] = []
             var tags: [String] = []
             var anyBranch = false, anyTag = false
-            for atomRaw in disjunct.components(separatedBy: "&&") {
-                let atom = atomRaw.trimmingCharacters(in: .whitespaces)
-                let parts = atom.components(separatedBy: " ").filter { !$0.isEmpty }
+            for atomRaw in disjunct.pieces(separatedBy: "&&") {
+                let parts = atomRaw.trimmedSpaces().split(separator: " ").map(String.init)
                 let lhs = parts.first.map(unbrace) ?? ""
                 if parts.count == 1 {
                     switch lhs {

@@ -90,6 +90,10 @@ public enum YAMLWriter {
 
     private static func pad(_ n: Int) -> String { String(repeating: " ", count: n) }
 
+    private static func appendPad(_ n: Int, to out: inout String) {
+        for _ in 0..<n { out.append(" ") }
+    }
+
     private static func writeComments(_ lines: [String], indent: Int, into out: inout String) {
         for c in lines {
             for l in c.split(separator: "\n", omittingEmptySubsequences: false) {
@@ -113,9 +117,10 @@ public enum YAMLWriter {
         for (i, e) in es.enumerated() {
             if !(i == 0 && inline) {
                 writeComments(e.comments, indent: indent, into: &out)
-                out += pad(indent)
+                appendPad(indent, to: &out)
             }
-            out += key(e.key) + ":"
+            out += key(e.key)
+            out += ":"
             switch e.value {
             case .map(let m) where !m.isEmpty:
                 out += "\n"
@@ -124,7 +129,9 @@ public enum YAMLWriter {
                 out += "\n"
                 emitSeq(xs, indent: indent + 2, inline: false, into: &out)
             default:
-                out += " " + inlineText(e.value, indent: indent) + "\n"
+                out += " "
+                out += inlineText(e.value, indent: indent)
+                out += "\n"
             }
         }
     }
@@ -141,7 +148,7 @@ public enum YAMLWriter {
             }
             if !(i == 0 && inline) {
                 writeComments(comments, indent: indent, into: &out)
-                out += pad(indent)
+                appendPad(indent, to: &out)
             }
             out += "-"
             switch value {
@@ -152,7 +159,9 @@ public enum YAMLWriter {
                 out += " "
                 emitSeq(xs, indent: indent + 2, inline: true, into: &out)
             default:
-                out += " " + inlineText(value, indent: indent) + "\n"
+                out += " "
+                out += inlineText(value, indent: indent)
+                out += "\n"
             }
         }
     }
@@ -163,7 +172,7 @@ public enum YAMLWriter {
 
     /// A scalar as plain, quoted or a literal block (`|`), whichever reads back as the same string.
     static func scalar(_ s: String, indent: Int) -> String {
-        if s.contains("\n") {
+        if s.utf8.contains(UInt8(ascii: "\n")) {
             if let block = literalBlock(s, indent: indent + 2) { return block }
             return doubleQuoted(s)
         }
@@ -173,12 +182,16 @@ public enum YAMLWriter {
     private static func literalBlock(_ s: String, indent: Int) -> String? {
         // Lines with trailing spaces or a carriage return would not survive; use double quotes then.
         let lines = s.split(separator: "\n", omittingEmptySubsequences: false)
-        for l in lines where l.hasSuffix(" ") || l.hasSuffix("\t") || l.contains("\r") { return nil }
+        for l in lines {
+            let last = l.utf8.last
+            if last == UInt8(ascii: " ") || last == UInt8(ascii: "\t") || l.utf8.contains(UInt8(ascii: "\r")) { return nil }
+        }
         var body = s
         var chomp = ""
-        if s.hasSuffix("\n\n") {
+        let u = s.utf8
+        if u.count >= 2, u.last == 10, u[u.index(u.endIndex, offsetBy: -2)] == 10 {
             chomp = "+"
-        } else if s.hasSuffix("\n") {
+        } else if u.last == 10 {
             body.removeLast()
         } else {
             chomp = "-"
@@ -199,7 +212,7 @@ public enum YAMLWriter {
     ]
 
     static func needsQuotes(_ s: String) -> Bool {
-        if reservedPlain.contains(s) { return true }
+        if s.utf8.count <= 5, reservedPlain.contains(s) { return true }
         guard let first = s.unicodeScalars.first, let last = s.unicodeScalars.last else { return true }
         if first == " " || last == " " || first == "\t" || last == "\t" { return true }
         if "-?:,[]{}#&*!|>'\"%@`".unicodeScalars.contains(first) {
@@ -228,31 +241,54 @@ public enum YAMLWriter {
         return false
     }
 
+    /// Anything YAML 1.1 might read as a number: digits, dots, underscores, exponents, sexagesimal
+    /// colons, `.inf`/`.nan`, and 0x/0o/0b prefixes, after an optional sign.
     private static func looksNumeric(_ s: String) -> Bool {
-        var t = Substring(s)
-        if t.first == "+" || t.first == "-" { t = t.dropFirst() }
-        if t.isEmpty { return false }
-        let lower = t.lowercased()
-        if [".inf", ".nan"].contains(lower) { return true }
-        if lower.hasPrefix("0x") || lower.hasPrefix("0o") || lower.hasPrefix("0b") { return true }
-        // digits, dots, underscores, exponent, sexagesimal colons: anything YAML 1.1 might read as a number
-        let allowed = Set("0123456789._:eE+-")
-        return t.first.map { $0.isNumber || $0 == "." } == true && lower.allSatisfy { allowed.contains($0) }
-            && lower.contains(where: \.isNumber)
+        var t = s.utf8[...]
+        if let f = t.first, f == UInt8(ascii: "+") || f == UInt8(ascii: "-") { t = t.dropFirst() }
+        guard let first = t.first else { return false }
+        func lower(_ b: UInt8) -> UInt8 { (65...90).contains(b) ? b | 0x20 : b }
+        if t.count == 4, first == UInt8(ascii: ".") {
+            let l = t.map(lower)
+            if l.elementsEqual(".inf".utf8) || l.elementsEqual(".nan".utf8) { return true }
+        }
+        if t.count >= 2, first == UInt8(ascii: "0") {
+            let second = lower(t[t.index(after: t.startIndex)])
+            if second == UInt8(ascii: "x") || second == UInt8(ascii: "o") || second == UInt8(ascii: "b") { return true }
+        }
+        guard (48...57).contains(first) || first == UInt8(ascii: ".") else { return false }
+        var digit = false
+        for b in t {
+            switch b {
+            case 48...57: digit = true
+            case UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: ":"), UInt8(ascii: "e"), UInt8(ascii: "E"),
+                 UInt8(ascii: "+"), UInt8(ascii: "-"): continue
+            default: return false
+            }
+        }
+        return digit
     }
 
     private static func looksLikeTimestamp(_ s: String) -> Bool {
-        let u = Array(s.utf8)
-        guard u.count >= 8, u.count >= 4 else { return false }
-        func d(_ i: Int) -> Bool { i < u.count && (48...57).contains(u[i]) }
-        return d(0) && d(1) && d(2) && d(3) && u[4] == 45 // YYYY-…
+        let u = s.utf8
+        guard u.count >= 8 else { return false }
+        var i = u.startIndex
+        for _ in 0..<4 {
+            guard (48...57).contains(u[i]) else { return false }
+            i = u.index(after: i)
+        }
+        return u[i] == 45 // YYYY-…
     }
 
     private static func singleOrDouble(_ s: String) -> String {
         for u in s.unicodeScalars where u.value < 0x20 || u.value == 0x7F || (0x80...0x9F).contains(u.value) || u.value == 0xFEFF || u.value == 0x2028 || u.value == 0x2029 {
             return doubleQuoted(s)
         }
-        return "'" + s.replacingOccurrences(of: "'", with: "''") + "'"
+        var out = "'"
+        for c in s.unicodeScalars {
+            if c == "'" { out += "''" } else { out.unicodeScalars.append(c) }
+        }
+        return out + "'"
     }
 
     static func doubleQuoted(_ s: String) -> String {
