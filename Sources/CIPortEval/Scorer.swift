@@ -182,7 +182,7 @@ public struct Scorer: Sendable {
     /// (two documents) takes `Translator.read`'s own path; its tree is the body's.
     public func read(_ text: String, file: String, target: Platform) -> (root: YNode?, pipeline: Result<Pipeline, InputError>) {
         let options = ConvertOptions(catalog: catalog)
-        var ledger = Ledger()
+        var ledger = Ledger.discarding  // scoring needs the model, not the fidelity record
         if target == .gitlab, Self.mayHaveSpecHeader(text), let split = GitLabReader.splitSpecHeader(text) {
             let root = try? YAMLLoader.load(split.body, file: file)
             do { return (root, .success(try Translator.read(text, file: file, from: target, options: options, ledger: &ledger))) } catch {

@@ -75,12 +75,13 @@ struct GitHubReaderState {
 // MARK: - Helpers shared by the reader's parts
 
 extension GitHubReaderState {
-    mutating func record(_ path: String, _ pos: SourcePos, _ status: Fidelity = .translated, note: String = "") {
-        ledger.record(path, at: pos, status, note: note)
+    mutating func record(_ path: @autoclosure () -> String, _ pos: SourcePos, _ status: Fidelity = .translated,
+                         note: @autoclosure () -> String = "") {
+        ledger.record(path(), at: pos, status, note: note())
     }
 
-    mutating func lost(_ path: String, _ pos: SourcePos, _ note: String) {
-        ledger.record(path, at: pos, .lost, note: note)
+    mutating func lost(_ path: @autoclosure () -> String, _ pos: SourcePos, _ note: @autoclosure () -> String) {
+        ledger.record(path(), at: pos, .lost, note: note())
     }
 
     func typeError(_ node: YNode, _ path: String, expected: String) -> InputError {

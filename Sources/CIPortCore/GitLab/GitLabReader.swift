@@ -66,8 +66,9 @@ struct GitLabReading {
         self.pipeline = pipeline
     }
 
-    mutating func record(_ path: String, _ pos: SourcePos, _ status: Fidelity = .translated, _ note: String = "") {
-        ledger.record(path, at: pos, status, note: note)
+    mutating func record(_ path: @autoclosure () -> String, _ pos: SourcePos, _ status: Fidelity = .translated,
+                         _ note: @autoclosure () -> String = "") {
+        ledger.record(path(), at: pos, status, note: note())
     }
 
     mutating func readAll(_ raw: YMapping, header: YMapping?) throws(InputError) {

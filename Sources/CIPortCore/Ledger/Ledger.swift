@@ -51,12 +51,26 @@ public struct LedgerEntry: Sendable, Codable, Equatable {
 public struct Ledger: Sendable, Codable, Equatable {
     public private(set) var entries: [LedgerEntry] = []
     private var index: [String: Int] = [:]
+    /// False for a ledger that keeps nothing: scoring and dataset validation read files only for
+    /// their model, and skip building a construct path per node.
+    public private(set) var isRecording = true
+
+    private enum CodingKeys: String, CodingKey { case entries, index }
 
     public init() {}
 
+    /// A ledger that records nothing (construct paths and notes are never even built).
+    public static var discarding: Ledger {
+        var l = Ledger()
+        l.isRecording = false
+        return l
+    }
+
     /// Records a construct (or makes an existing record worse).
-    public mutating func record(_ construct: String, at pos: SourcePos, _ status: Fidelity = .translated,
-                                note: String = "", target: String? = nil) {
+    public mutating func record(_ construct: @autoclosure () -> String, at pos: SourcePos, _ status: Fidelity = .translated,
+                                note: @autoclosure () -> String = "", target: String? = nil) {
+        guard isRecording else { return }
+        let construct = construct(), note = note()
         if let i = index[construct] {
             var e = entries[i]
             if status > e.status { e.status = status }
