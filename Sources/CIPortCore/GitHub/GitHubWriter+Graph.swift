@@ -249,9 +249,10 @@ extension GitHubWriting {
     static func unparenthesized(_ x: String) -> String {
         guard x.hasPrefix("("), x.hasSuffix(")") else { return x }
         var depth = 0
+        let last = x.count - 1
         for (i, ch) in x.enumerated() {
             if ch == "(" { depth += 1 } else if ch == ")" { depth -= 1 }
-            if depth == 0, i < x.count - 1 { return x }
+            if depth == 0, i < last { return x }
         }
         return String(x.dropFirst().dropLast())
     }

@@ -102,7 +102,8 @@ extension GitHubWriting {
         if j.release != nil { grant("contents", "write", "creating a release") }
         for s in j.permissions?.scopes ?? [] { grant(s.key, s.value, "OIDC token (`id_tokens:`)") }
         let scriptText = j.steps.compactMap(\.script).joined(separator: "\n")
-        if scriptText.contains("CI_REGISTRY_PASSWORD") || scriptText.contains("CI_JOB_TOKEN") && scriptText.contains("docker") {
+        if GitHubWriting.includes(scriptText, "CI_REGISTRY_PASSWORD")
+            || GitHubWriting.includes(scriptText, "CI_JOB_TOKEN") && GitHubWriting.includes(scriptText, "docker") {
             grant("packages", "write", "pushing images to ghcr.io")
         }
         if perms.count > 1 || perms[0].1 != "read" {
@@ -315,10 +316,10 @@ extension GitHubWriting {
             env.append(YOutEntry(kv.key, .string(v)))
         }
         for kv in matrixEnv where !env.contains(where: { $0.key == kv.key }) { env.append(YOutEntry(kv.key, .string(kv.value))) }
-        if let e = j.environment, scriptText.contains("CI_ENVIRONMENT_NAME"), !env.contains(where: { $0.key == "CI_ENVIRONMENT_NAME" }) {
+        if let e = j.environment, GitHubWriting.includes(scriptText, "CI_ENVIRONMENT_NAME"), !env.contains(where: { $0.key == "CI_ENVIRONMENT_NAME" }) {
             env.append(YOutEntry("CI_ENVIRONMENT_NAME", .string(value(e.name))))
         }
-        if scriptText.contains("CI_JOB_STAGE"), !env.contains(where: { $0.key == "CI_JOB_STAGE" }) {
+        if GitHubWriting.includes(scriptText, "CI_JOB_STAGE"), !env.contains(where: { $0.key == "CI_JOB_STAGE" }) {
             env.append(YOutEntry("CI_JOB_STAGE", .string(j.stage ?? "test")))
         }
         if !env.isEmpty { m.set("env", .map(env)) }
@@ -356,11 +357,12 @@ extension GitHubWriting {
             let readByImage = j.services.contains { GitHubWriting.imageReads(kv.key, image: $0.image) }
             // Values built from other variables (paths under $CI_PROJECT_DIR, URLs) are for the
             // scripts; a service gets them only when its image reads them.
-            guard readByImage || !kv.value.contains("$") else { continue }
+            guard readByImage || !GitHubWriting.includes(kv.value, "$") else { continue }
             let expanded = expandedVariables(kv.value, job: j)
-            guard expanded.contains("$") else { out.append(KeyValue(kv.key, expanded, pos: kv.pos)); continue }
+            guard GitHubWriting.includes(expanded, "$") else { out.append(KeyValue(kv.key, expanded, pos: kv.pos)); continue }
             let v = value(expanded)
-            if v.contains("secrets.") && !readByImage || v.contains("env.") || PredefinedVariable.references(in: v.replacingOccurrences(of: "$$", with: "")).count > 0 && !v.contains("${{") {
+            if GitHubWriting.includes(v, "secrets.") && !readByImage || GitHubWriting.includes(v, "env.")
+                || PredefinedVariable.hasReferences(in: GitHubWriting.replacing("$$", with: "", in: v)) && !GitHubWriting.includes(v, "${{") {
                 withheld.append(kv.key)
             } else {
                 out.append(KeyValue(kv.key, v, pos: kv.pos))

@@ -32,6 +32,10 @@ struct GitHubWriting {
     var containerJobs: Set<String> = []
     /// Per job on the runner: GitLab service host names that must resolve to localhost.
     var hostAliases: [String: [String]] = [:]
+    /// Per job path: the names its scripts may use without `env:` (see `scriptDefinedNames`).
+    var scriptNames: [String: Set<String>] = [:]
+    /// Rule conditions already translated, per condition and job (workflow rules are asked once per job).
+    var ruleExpressions: [RuleKey: RuleExpression] = [:]
 
     init(_ p: Pipeline, options: ConvertOptions, ledger: Ledger) {
         self.p = p
@@ -149,16 +153,20 @@ struct GitHubWriting {
 
     static func inputName(_ s: String) -> String { jobID(s, used: []) }
 
+    /// Top-level GitLab keys that are not jobs.
+    static let topLevelKeys: Set<String> = ["variables", "workflow", "include", "default", "stages", "types", "spec", "image",
+                                            "services", "before_script", "after_script", "cache"]
+
     /// Ledger constructs outside any job (`variables.X`, `workflow.rules[0]`, `include[1]`).
     func topLevelConstructs() -> Set<String> {
         var s = Set<String>()
+        let jobIDs = Set(p.jobs.map(\.id))
         for e in ledger.entries {
             let head = e.construct.split(separator: ".", maxSplits: 1).first.map(String.init) ?? e.construct
             let base = head.split(separator: "[").first.map(String.init) ?? head
-            if ["variables", "workflow", "include", "default", "stages", "types", "spec", "image", "services",
-                "before_script", "after_script", "cache"].contains(base) || e.construct.contains(":include") {
+            if GitHubWriting.topLevelKeys.contains(base) || GitHubWriting.includes(e.construct, ":include") {
                 s.insert(e.construct)
-            } else if p.job(head) == nil, !e.construct.contains(".") {
+            } else if !jobIDs.contains(head), !GitHubWriting.includes(e.construct, ".") {
                 s.insert(e.construct)
             }
         }

@@ -1,0 +1,308 @@
+import Foundation
+
+/// Byte-level scans for the writer's hot paths.
+///
+/// The writer used to search with Foundation (`contains`, `replacingOccurrences`) and
+/// `NSRegularExpression`, which dominated the conversion time. These scans give the same answers:
+/// on ASCII text (nearly every CI file) they work on UTF-8 bytes, where Foundation's
+/// canonical-equivalence matching and ICU's Unicode classes reduce to plain byte tests; text with
+/// any other character goes to the Foundation or regex code the writer used before, so that no
+/// result depends on which path ran.
+extension GitHubWriting {
+    // MARK: substring search
+
+    /// Whether `text` contains `needle`, as Foundation's `contains` answers it.
+    static func includes(_ text: some StringProtocol, _ needle: String) -> Bool {
+        if let found = asciiFind(text, needle) { return found != nil }
+        return text.contains(needle)
+    }
+
+    /// The byte offset of `needle` in `text`; `.some(nil)` when absent, nil when either is not
+    /// ASCII (the caller then asks Foundation).
+    private static func asciiFind(_ text: some StringProtocol, _ needle: String) -> Int?? {
+        var needle = needle
+        return needle.withUTF8 { n -> Int?? in
+            let run = { (h: UnsafeBufferPointer<UInt8>) -> Int?? in
+                guard isASCII(h), isASCII(n) else { return nil }
+                return .some(find(n, in: h, from: 0))
+            }
+            if let r = text.utf8.withContiguousStorageIfAvailable(run) { return r }
+            return Array(text.utf8).withUnsafeBufferPointer(run)
+        }
+    }
+
+    /// Whether every byte is ASCII.
+    static func isASCII(_ h: UnsafeBufferPointer<UInt8>) -> Bool {
+        // Eight bytes at a time: a set high bit anywhere means a non-ASCII character.
+        var i = 0
+        let n = h.count
+        if let base = h.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            while i + 8 <= n {
+                if raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return false }
+                i += 8
+            }
+        }
+        while i < n {
+            if h[i] >= 0x80 { return false }
+            i += 1
+        }
+        return true
+    }
+
+    /// The first offset at or after `from` where `needle` occurs in `h`.
+    static func find(_ needle: UnsafeBufferPointer<UInt8>, in h: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
+        let m = needle.count
+        guard m > 0 else { return from <= h.count ? from : nil }
+        guard h.count >= m else { return nil }
+        let first = needle[0]
+        var i = from
+        let last = h.count - m
+        while i <= last {
+            if h[i] == first {
+                var k = 1
+                while k < m, h[i + k] == needle[k] { k += 1 }
+                if k == m { return i }
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    /// `text` with every `target` replaced, left to right, as Foundation's
+    /// `replacingOccurrences(of:with:)` does.
+    static func replacing(_ target: String, with replacement: String, in text: String) -> String {
+        var text = text
+        var target = target
+        let result: String?? = text.withUTF8 { h in
+            target.withUTF8 { t -> String?? in
+                guard isASCII(h), isASCII(t), !t.isEmpty else { return nil }
+                guard var at = find(t, in: h, from: 0) else { return .some(nil) }
+                var out: [UInt8] = []
+                out.reserveCapacity(h.count)
+                var start = 0
+                while true {
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: h[start..<at]))
+                    out.append(contentsOf: replacement.utf8)
+                    start = at + t.count
+                    guard let next = find(t, in: h, from: start) else { break }
+                    at = next
+                }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: h[start...]))
+                return .some(String(decoding: out, as: UTF8.self))
+            }
+        }
+        switch result {
+        case .some(.some(let replaced)): return replaced
+        case .some(.none): return text
+        case .none: return text.replacingOccurrences(of: target, with: replacement)
+        }
+    }
+
+    // MARK: shell
+
+    /// Names a shell script assigns itself, as the three patterns the writer used to run over it
+    /// find them (in that order, each match once):
+    ///
+    /// 1. `(?:^|[;&|(`]|\b(?:export|local|readonly|declare(?:\s+-\w+)*))\s*([A-Za-z_][A-Za-z0-9_]*)=`
+    ///    (line-anchored),
+    /// 2. `\bread\s+(?:-\w+\s+)*([A-Za-z_][A-Za-z0-9_]*)`,
+    /// 3. `\bfor\s+([A-Za-z_][A-Za-z0-9_]*)\s+in\b`.
+    ///
+    /// ASCII text is scanned by hand, repeating the regex engine's search (leftmost start, the
+    /// alternatives in order, backtracking where it can change the answer, the next search after
+    /// the match); other text runs the patterns themselves, whose `\s`, `\w` and `\b` are Unicode's.
+    static func shellAssignedNames(in text: String) -> [String] {
+        var text = text
+        let scanned: [String]? = text.withUTF8 { h in
+            guard isASCII(h) else { return nil }
+            var scan = ShellNameScan(h)
+            return scan.all()
+        }
+        return scanned ?? shellAssignedNamesByRegex(in: text)
+    }
+
+    /// The patterns `shellAssignedNames` follows, compiled once.
+    private static let shellNamePatterns: [NSRegularExpression] = [
+        #"(?:^|[;&|(`]|\b(?:export|local|readonly|declare(?:\s+-\w+)*))\s*([A-Za-z_][A-Za-z0-9_]*)="#,
+        #"\bread\s+(?:-\w+\s+)*([A-Za-z_][A-Za-z0-9_]*)"#,
+        #"\bfor\s+([A-Za-z_][A-Za-z0-9_]*)\s+in\b"#,
+    ].map { try! NSRegularExpression(pattern: $0, options: [.anchorsMatchLines]) }
+
+    /// The regex reading of `shellAssignedNames`: the path for non-ASCII text, and the tests' oracle.
+    static func shellAssignedNamesByRegex(in text: String) -> [String] {
+        var out: [String] = []
+        for re in shellNamePatterns {
+            for m in re.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
+                if let r = Range(m.range(at: 1), in: text) { out.append(String(text[r])) }
+            }
+        }
+        return out
+    }
+
+    /// Whether a script line runs apt or dpkg: `(^|[\s;&|(])(apt-get|apt|dpkg)\s`.
+    static func usesPackageManager(_ line: String) -> Bool {
+        var line = line
+        let scanned: Bool? = line.withUTF8 { h in
+            guard isASCII(h) else { return nil }
+            let s = ShellNameScan(h)
+            for i in 0..<h.count {
+                guard i == 0 || ShellNameScan.isSpace(h[i - 1]) || [0x3B, 0x26, 0x7C, 0x28].contains(h[i - 1]) else { continue }
+                // The alternatives in order: `apt-get` first, then `apt` (which `apt-get` fails as), then `dpkg`.
+                if s.literal("apt-get", at: i), ShellNameScan.isSpace(s[i + 7]) { return true }
+                if s.literal("apt", at: i), ShellNameScan.isSpace(s[i + 3]) { return true }
+                if s.literal("dpkg", at: i), ShellNameScan.isSpace(s[i + 4]) { return true }
+            }
+            return false
+        }
+        return scanned ?? (line.range(of: #"(^|[\s;&|(])(apt-get|apt|dpkg)\s"#, options: .regularExpression) != nil)
+    }
+}
+
+/// The hand-written reading of the three shell-name patterns over ASCII bytes.
+///
+/// On ASCII, ICU's `\s` is `[\t\n\v\f\r ]`, `\w` is `[A-Za-z0-9_]`, `\b` lies between a `\w` byte
+/// and a non-`\w` one (or the text's edge), and a line-anchored `^` follows `\n`, `\v`, `\f` or `\r`.
+struct ShellNameScan {
+    let h: UnsafeBufferPointer<UInt8>
+
+    init(_ h: UnsafeBufferPointer<UInt8>) { self.h = h }
+
+    /// The byte at `i`; 0 (which no pattern matches) past the end.
+    subscript(_ i: Int) -> UInt8 { i < h.count ? h[i] : 0 }
+
+    static func isSpace(_ c: UInt8) -> Bool { c == 0x20 || (c >= 0x09 && c <= 0x0D) }
+    static func isWord(_ c: UInt8) -> Bool { isNameStart(c) || (c >= 0x30 && c <= 0x39) }
+    static func isNameStart(_ c: UInt8) -> Bool { (c | 0x20 >= 0x61 && c | 0x20 <= 0x7A) || c == 0x5F }
+
+    func literal(_ s: StaticString, at i: Int) -> Bool {
+        let n = s.utf8CodeUnitCount
+        guard i + n <= h.count else { return false }
+        let p = s.utf8Start
+        for k in 0..<n where h[i + k] != p[k] { return false }
+        return true
+    }
+
+    /// `\b` before a word byte: the text's start or a non-word byte before it.
+    func wordStart(_ i: Int) -> Bool { i == 0 || !Self.isWord(h[i - 1]) }
+
+    /// Offset past a run of `\s`.
+    func skipSpace(_ i: Int) -> Int {
+        var i = i
+        while Self.isSpace(self[i]) { i += 1 }
+        return i
+    }
+
+    /// Offset past a run of `\w`.
+    func skipWord(_ i: Int) -> Int {
+        var i = i
+        while Self.isWord(self[i]) { i += 1 }
+        return i
+    }
+
+    /// `[A-Za-z_][A-Za-z0-9_]*` at `i`: the name's end, nil when none starts there.
+    func name(_ i: Int) -> Int? { Self.isNameStart(self[i]) ? skipWord(i + 1) : nil }
+
+    mutating func all() -> [String] {
+        var out: [String] = []
+        search(&out, assignment)
+        search(&out, read)
+        search(&out, forLoop)
+        return out
+    }
+
+    /// A match: the captured name and where the next search starts.
+    typealias Match = (name: Range<Int>, end: Int)
+
+    /// The engine's search: the leftmost start that matches, then on after the match.
+    func search(_ out: inout [String], _ matchAt: (Int) -> Match?) {
+        var i = 0
+        while i < h.count {
+            if let m = matchAt(i) {
+                out.append(String(decoding: UnsafeBufferPointer(rebasing: h[m.name]), as: UTF8.self))
+                i = m.end
+            } else {
+                i += 1
+            }
+        }
+    }
+
+    /// `\s*([A-Za-z_][A-Za-z0-9_]*)=`: deterministic, since giving back a space or a name
+    /// character never lets the next part match.
+    func assignmentTail(_ q: Int) -> Match? {
+        let r = skipSpace(q)
+        guard let t = name(r), self[t] == UInt8(ascii: "=") else { return nil }
+        return (r..<t, t + 1)
+    }
+
+    /// Pattern 1 at `i`, its alternatives in order.
+    func assignment(_ i: Int) -> Match? {
+        if i == 0 || (h[i - 1] >= 0x0A && h[i - 1] <= 0x0D), let m = assignmentTail(i) { return m }
+        switch h[i] {
+        case UInt8(ascii: ";"), UInt8(ascii: "&"), UInt8(ascii: "|"), UInt8(ascii: "("), UInt8(ascii: "`"):
+            if let m = assignmentTail(i + 1) { return m }
+        default: break
+        }
+        guard wordStart(i) else { return nil }
+        // The keywords exclude one another, so at most one of them applies.
+        if literal("export", at: i) { return assignmentTail(i + 6) }
+        if literal("local", at: i) { return assignmentTail(i + 5) }
+        if literal("readonly", at: i) { return assignmentTail(i + 8) }
+        if literal("declare", at: i) { return declareFlags(i + 7) }
+        return nil
+    }
+
+    /// `(?:\s+-\w+)*` then the tail, with the engine's backtracking: the loop takes every flag it
+    /// can; when the tail fails, the last flag gives back word characters one by one (`-ab=1`
+    /// assigns `b`), then whole flags are dropped (which always leaves a `-` where a name must be).
+    func declareFlags(_ start: Int) -> Match? {
+        // Each taken flag: where its word starts and ends.
+        var flags: [(word: Int, end: Int)] = []
+        var pos = start
+        while true {
+            let dash = skipSpace(pos)
+            guard dash > pos, self[dash] == UInt8(ascii: "-") else { break }
+            let end = skipWord(dash + 1)
+            guard end > dash + 1 else { break }
+            flags.append((dash + 1, end))
+            pos = end
+        }
+        if let m = assignmentTail(pos) { return m }
+        while let f = flags.popLast() {
+            // Shorter words for this flag; no further flag can follow a word character.
+            var cut = f.end - 1
+            while cut > f.word {
+                if let m = assignmentTail(cut) { return m }
+                cut -= 1
+            }
+            // Without this flag: the tail where it began.
+            if let m = assignmentTail(flags.last?.end ?? start) { return m }
+        }
+        return nil
+    }
+
+    /// Pattern 2 at `i`: `\bread\s+(?:-\w+\s+)*NAME`. Giving anything back leaves a space or a
+    /// `-` where the name must start, so the greedy reading is the only one.
+    func read(_ i: Int) -> Match? {
+        guard wordStart(i), literal("read", at: i) else { return nil }
+        var q = skipSpace(i + 4)
+        guard q > i + 4 else { return nil }
+        while self[q] == UInt8(ascii: "-") {
+            let w = skipWord(q + 1)
+            guard w > q + 1, Self.isSpace(self[w]) else { break }
+            q = skipSpace(w)
+        }
+        guard let t = name(q) else { return nil }
+        return (q..<t, t)
+    }
+
+    /// Pattern 3 at `i`: `\bfor\s+NAME\s+in\b`.
+    func forLoop(_ i: Int) -> Match? {
+        guard wordStart(i), literal("for", at: i) else { return nil }
+        let q = skipSpace(i + 3)
+        guard q > i + 3, let t = name(q) else { return nil }
+        let u = skipSpace(t)
+        guard u > t, literal("in", at: u), !Self.isWord(self[u + 2]) else { return nil }
+        return (q..<t, u + 2)
+    }
+}
