@@ -106,6 +106,24 @@ struct GitHubWriterScanningTests {
         }
     }
 
+    @Test func trimmingSplittingAndPrefixesMatchTheStandardLibrary() {
+        let tokens = [" ", "\t", "\n", "a", ".", "[", "0]", "\u{A0}", "é", "\u{301}", "job", ":", "\r\n"]
+        var rng = SplitMix64(seed: 3)
+        for _ in 0..<3000 {
+            let text = (0..<Int.random(in: 0...7, using: &rng)).map { _ in tokens.randomElement(using: &rng)! }.joined()
+            #expect(GitHubWriting.trimmingWhitespace(text) == text.trimmingCharacters(in: .whitespaces), "\(text.debugDescription)")
+            for sep: Character in [".", "["] {
+                #expect(GitHubWriting.firstPart(of: text, sep) == text.split(separator: sep).first.map(String.init),
+                        "\(text.debugDescription) / \(sep)")
+            }
+            let id = (0..<Int.random(in: 0...3, using: &rng)).map { _ in tokens.randomElement(using: &rng)! }.joined()
+            let old = text == id || text.hasPrefix(id + ".") || text.hasPrefix(id + "[")
+            #expect(GitHubWriting.isConstruct(text, under: id) == old, "\(text.debugDescription) under \(id.debugDescription)")
+        }
+        #expect(GitHubWriting.isConstruct("build:linux.script[0]", under: "build:linux"))
+        #expect(!GitHubWriting.isConstruct("build:linux.script[0]", under: "build"))
+    }
+
     // MARK: variable references
 
     @Test func referencesMatchTheScalarReading() {

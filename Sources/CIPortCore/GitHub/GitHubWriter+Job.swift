@@ -28,7 +28,7 @@ extension GitHubWriting {
         let name = image.lowercased()
         let last = name.split(separator: "/").last.map(String.init) ?? name
         let noBash = ["alpine", "busybox", "distroless", "kaniko", "scratch"]
-        if noBash.contains(where: { name.contains($0) }) { return false }
+        if noBash.contains(where: { GitHubWriting.includes(name, $0) }) { return false }
         if last.hasPrefix("docker:") || last == "docker" { return false }
         return true
     }
@@ -57,7 +57,7 @@ extension GitHubWriting {
                 cond.expression = "!cancelled() && !failure()" + (cond.expression.map { " && \(GitHubWriting.parenthesized($0))" } ?? "")
             }
         }
-        if let e = cond.expression, let err = Expressions.syntaxError(in: e, dialect: .github) {
+        if let e = cond.expression, let err = githubSyntaxError(e) {
             // Never reached by design (rules without a GitHub form take their safe reading); kept so
             // that a gap in the translator costs one job, not the whole workflow GitHub would reject.
             let c = mark(["\(j.id).rules", "\(j.id).when", "\(j.id).only"], at: j.pos, .needsReview,

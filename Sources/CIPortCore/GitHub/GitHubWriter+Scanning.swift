@@ -99,6 +99,56 @@ extension GitHubWriting {
         }
     }
 
+    /// `text` without leading and trailing spaces and tabs, as
+    /// `trimmingCharacters(in: .whitespaces)` gives it.
+    static func trimmingWhitespace(_ text: String) -> String {
+        var text = text
+        let trimmed: String? = text.withUTF8 { h in
+            guard isASCII(h) else { return nil }
+            var lo = 0
+            var hi = h.count
+            while lo < hi, h[lo] == 0x20 || h[lo] == 0x09 { lo += 1 }
+            while hi > lo, h[hi - 1] == 0x20 || h[hi - 1] == 0x09 { hi -= 1 }
+            if lo == 0 && hi == h.count { return nil }
+            return String(decoding: UnsafeBufferPointer(rebasing: h[lo..<hi]), as: UTF8.self)
+        }
+        if let trimmed { return trimmed }
+        // Nothing to trim in ASCII text (the string itself), or text Foundation must read.
+        return text.utf8.allSatisfy({ $0 < 0x80 }) ? text : text.trimmingCharacters(in: .whitespaces)
+    }
+
+    /// `text.split(separator: separator).first` (the first non-empty part), nil when there is none.
+    static func firstPart(of text: String, _ separator: Character) -> String? {
+        guard let sep = separator.asciiValue else { return text.split(separator: separator).first.map(String.init) }
+        var text = text
+        let part: String?? = text.withUTF8 { h in
+            guard isASCII(h) else { return nil }
+            var i = 0
+            while i < h.count, h[i] == sep { i += 1 }
+            guard i < h.count else { return .some(nil) }
+            var j = i
+            while j < h.count, h[j] != sep { j += 1 }
+            return .some(String(decoding: UnsafeBufferPointer(rebasing: h[i..<j]), as: UTF8.self))
+        }
+        if let part { return part }
+        return text.split(separator: separator).first.map(String.init)
+    }
+
+    /// Whether a ledger construct is `id` or lies under it (`id.key`, `id[0]`).
+    static func isConstruct(_ construct: String, under id: String) -> Bool {
+        var construct = construct
+        var id = id
+        let answer: Bool? = construct.withUTF8 { c in
+            id.withUTF8 { i -> Bool? in
+                guard isASCII(c), isASCII(i) else { return nil }
+                guard c.count >= i.count, i.count == 0 || memcmp(c.baseAddress!, i.baseAddress!, i.count) == 0 else { return false }
+                return c.count == i.count || c[i.count] == UInt8(ascii: ".") || c[i.count] == UInt8(ascii: "[")
+            }
+        }
+        if let answer { return answer }
+        return construct == id || construct.hasPrefix(id + ".") || construct.hasPrefix(id + "[")
+    }
+
     // MARK: shell
 
     /// Names a shell script assigns itself, as the three patterns the writer used to run over it
@@ -116,8 +166,7 @@ extension GitHubWriting {
         var text = text
         let scanned: [String]? = text.withUTF8 { h in
             guard isASCII(h) else { return nil }
-            var scan = ShellNameScan(h)
-            return scan.all()
+            return ShellNameScan(h).all()
         }
         return scanned ?? shellAssignedNamesByRegex(in: text)
     }
@@ -203,28 +252,51 @@ struct ShellNameScan {
     /// `[A-Za-z_][A-Za-z0-9_]*` at `i`: the name's end, nil when none starts there.
     func name(_ i: Int) -> Int? { Self.isNameStart(self[i]) ? skipWord(i + 1) : nil }
 
-    mutating func all() -> [String] {
-        var out: [String] = []
-        search(&out, assignment)
-        search(&out, read)
-        search(&out, forLoop)
-        return out
+    /// The three searches in one pass. Each pattern keeps its own cursor (after a match the
+    /// engine searches on from the match's end) and is tried only where its first byte can match.
+    func all() -> [String] {
+        var assigned: [String] = []
+        var read: [String] = []
+        var loops: [String] = []
+        var next = (assigned: 0, read: 0, loop: 0)
+        // As if a line break came before the text: `^` and `\b` hold at its start.
+        var prev = UInt8(ascii: "\n")
+        for i in 0..<h.count {
+            let c = h[i]
+            let lineStart = prev >= 0x0A && prev <= 0x0D
+            let wordStart = !Self.isWord(prev)
+            prev = c
+            if i >= next.assigned, lineStart || Self.isSeparator(c) || wordStart && Self.startsKeyword(c),
+               let m = assignment(i) {
+                assigned.append(string(m.name))
+                next.assigned = m.end
+            }
+            guard wordStart else { continue }
+            if c == UInt8(ascii: "r"), i >= next.read, let m = self.read(i) {
+                read.append(string(m.name))
+                next.read = m.end
+            }
+            if c == UInt8(ascii: "f"), i >= next.loop, let m = forLoop(i) {
+                loops.append(string(m.name))
+                next.loop = m.end
+            }
+        }
+        return assigned + read + loops
     }
 
     /// A match: the captured name and where the next search starts.
     typealias Match = (name: Range<Int>, end: Int)
 
-    /// The engine's search: the leftmost start that matches, then on after the match.
-    func search(_ out: inout [String], _ matchAt: (Int) -> Match?) {
-        var i = 0
-        while i < h.count {
-            if let m = matchAt(i) {
-                out.append(String(decoding: UnsafeBufferPointer(rebasing: h[m.name]), as: UTF8.self))
-                i = m.end
-            } else {
-                i += 1
-            }
-        }
+    func string(_ r: Range<Int>) -> String { String(decoding: UnsafeBufferPointer(rebasing: h[r]), as: UTF8.self) }
+
+    /// `[;&|(\`]`, after which an assignment may start.
+    static func isSeparator(_ c: UInt8) -> Bool {
+        c == UInt8(ascii: ";") || c == UInt8(ascii: "&") || c == UInt8(ascii: "|") || c == UInt8(ascii: "(") || c == UInt8(ascii: "`")
+    }
+
+    /// The first letters of `export`, `local`, `readonly` and `declare`.
+    static func startsKeyword(_ c: UInt8) -> Bool {
+        c == UInt8(ascii: "e") || c == UInt8(ascii: "l") || c == UInt8(ascii: "r") || c == UInt8(ascii: "d")
     }
 
     /// `\s*([A-Za-z_][A-Za-z0-9_]*)=`: deterministic, since giving back a space or a name
@@ -238,11 +310,7 @@ struct ShellNameScan {
     /// Pattern 1 at `i`, its alternatives in order.
     func assignment(_ i: Int) -> Match? {
         if i == 0 || (h[i - 1] >= 0x0A && h[i - 1] <= 0x0D), let m = assignmentTail(i) { return m }
-        switch h[i] {
-        case UInt8(ascii: ";"), UInt8(ascii: "&"), UInt8(ascii: "|"), UInt8(ascii: "("), UInt8(ascii: "`"):
-            if let m = assignmentTail(i + 1) { return m }
-        default: break
-        }
+        if Self.isSeparator(h[i]), let m = assignmentTail(i + 1) { return m }
         guard wordStart(i) else { return nil }
         // The keywords exclude one another, so at most one of them applies.
         if literal("export", at: i) { return assignmentTail(i + 6) }

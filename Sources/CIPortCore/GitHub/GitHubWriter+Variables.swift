@@ -299,8 +299,12 @@ extension GitHubWriting {
                     status = notes.isEmpty ? .translated : r.fidelity
                 }
                 for kv in r.env where !computed.contains(kv.key) && !env.contains(where: { $0.key == kv.key }) { env.append(kv) }
-                if GitHubWriting.includes(text, "$[[") { text = GitHubWriting.inputsToShell(text, env: &env) }
-                for name in PredefinedVariable.references(in: text) {
+                var names = refs
+                if GitHubWriting.includes(text, "$[[") {
+                    text = GitHubWriting.inputsToShell(text, env: &env)
+                    names = PredefinedVariable.references(in: text)
+                }
+                for name in names {
                     guard !env.contains(where: { $0.key == name }), let v = PredefinedVariable.table[name] else { continue }
                     if let sh = v.shell, computed.contains(name) || name != "CI_PROJECT_DIR" {
                         let l = "export \(name)=\(sh)"
@@ -385,8 +389,8 @@ extension GitHubWriting {
 
     /// `${{ expr }}` for env, or the plain text when the expression is a string literal.
     static func envValue(_ expression: String) -> String {
-        let e = expression.trimmingCharacters(in: .whitespaces)
-        if e.count >= 2, e.hasPrefix("'"), e.hasSuffix("'"), !e.dropFirst().dropLast().contains("'") {
+        let e = GitHubWriting.trimmingWhitespace(expression)
+        if e.count >= 2, e.hasPrefix("'"), e.hasSuffix("'"), !GitHubWriting.includes(e.dropFirst().dropLast(), "'") {
             return String(e.dropFirst().dropLast())
         }
         return "${{ \(e) }}"
