@@ -167,6 +167,12 @@ struct PredefinedVariable: Sendable {
     }
 }
 
+/// A script line as translated with one set of defined names (`GitHubWriting.nameSets`).
+struct ScriptLineKey: Hashable, Sendable {
+    var line: String
+    var names: Int
+}
+
 extension GitHubWriting {
     /// A plain value (env value, image, environment name, `with:` input) in GitHub's dialect.
     /// `construct`, when given, is downgraded in the ledger with what the translation could not keep.
@@ -274,14 +280,22 @@ extension GitHubWriting {
         var lines: [String] = []
         var counters: [Step.Phase: Int] = [:]
         var allNotes: [String] = []
-        let defined = scriptDefinedNames(jobPath: jobPath)
+        let (defined, definedID) = scriptDefinedNames(jobPath: jobPath)
 
         func translate(_ line: String, pos: SourcePos, _ w: inout GitHubWriting) -> (String, Fidelity, [String]) {
             var text = line
             var status = Fidelity.translated
             var notes: [String] = []
             if GitHubWriting.includes(line, "$") {
-                let r = Expressions.translateText(line, from: .gitlab, to: .github, context: .script, defined: defined)
+                // Jobs share lines (`extends:`, `default:`); the translation depends on the line and the names only.
+                let key = ScriptLineKey(line: line, names: definedID)
+                let r: Expressions.TextResult
+                if let known = w.scriptLines[key] {
+                    r = known
+                } else {
+                    r = Expressions.translateText(line, from: .gitlab, to: .github, context: .script, defined: defined)
+                    w.scriptLines[key] = r
+                }
                 text = r.text
                 // Names the table computes in shell: a path inside the job container
                 // (`${{ github.workspace }}` is the runner's path there, `$GITHUB_WORKSPACE` the
@@ -368,11 +382,19 @@ extension GitHubWriting {
     /// setting's value, so it stays out: the setting must come in through `env`.
     ///
     /// Computed once per job: every `run:` step of the job asks for the same names.
-    mutating func scriptDefinedNames(jobPath: String) -> Set<String> {
+    /// `id` numbers each distinct set of names, so that translations can be kept per set.
+    mutating func scriptDefinedNames(jobPath: String) -> (names: Set<String>, id: Int) {
         if let known = scriptNames[jobPath] { return known }
         let names = scriptDefinedNames(job: p.job(jobPath))
-        scriptNames[jobPath] = names
-        return names
+        let id: Int
+        if let seen = nameSets[names] {
+            id = seen
+        } else {
+            id = nameSets.count
+            nameSets[names] = id
+        }
+        scriptNames[jobPath] = (names, id)
+        return (names, id)
     }
 
     func scriptDefinedNames(job j: Job?) -> Set<String> {

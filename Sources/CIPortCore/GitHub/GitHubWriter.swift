@@ -32,8 +32,12 @@ struct GitHubWriting {
     var containerJobs: Set<String> = []
     /// Per job on the runner: GitLab service host names that must resolve to localhost.
     var hostAliases: [String: [String]] = [:]
-    /// Per job path: the names its scripts may use without `env:` (see `scriptDefinedNames`).
-    var scriptNames: [String: Set<String>] = [:]
+    /// Per job path: the names its scripts may use without `env:` (see `scriptDefinedNames`), and
+    /// the number of that set in `nameSets`.
+    var scriptNames: [String: (names: Set<String>, id: Int)] = [:]
+    var nameSets: [Set<String>: Int] = [:]
+    /// Script lines already translated, per line and set of defined names.
+    var scriptLines: [ScriptLineKey: Expressions.TextResult] = [:]
     /// Rule conditions already translated, per condition and job (workflow rules are asked once per job).
     var ruleExpressions: [RuleKey: RuleExpression] = [:]
     /// GitHub `if:` expressions already checked (jobs share the workflow's rules), with their error.
