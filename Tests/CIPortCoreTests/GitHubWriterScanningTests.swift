@@ -93,7 +93,7 @@ struct GitHubWriterScanningTests {
                              "é", "e\u{301}", "\u{301}", "\u{37E}", "CI_", "\u{0}", "🙂"]
 
     @Test func includesAndReplacingMatchFoundation() {
-        let needles = ["$", "${{", "$$", "$[[", ";", "CI_", "vars.", "\n", "\n./", "\u{0}", "e"]
+        let needles = ["$", "${{", "$$", "$[[", ";", "CI_", "vars.", "\n", "\n./", "\u{0}", "e", ""]
         var rng = SplitMix64(seed: 42)
         for _ in 0..<3000 {
             let text = (0..<Int.random(in: 0...8, using: &rng)).map { _ in Self.textTokens.randomElement(using: &rng)! }.joined()

@@ -47,15 +47,23 @@ extension GitHubWriting {
         return r
     }
 
-    private func translatedRule(_ cond: String, job j: Job?) -> RuleExpression {
+    private mutating func translatedRule(_ cond: String, job j: Job?) -> RuleExpression {
         var src = cond
         for name in GitHubWriting.settingVariables.keys where GitHubWriting.includes(src, name) {
             src = src.replacingOccurrences(of: "${\(name)}", with: "$" + GitHubWriting.settingPrefix + name)
             src = GitHubWriting.replacingVariable(name, in: src, with: "$" + GitHubWriting.settingPrefix + name)
         }
-        let res = Expressions.translateCondition(src, when: nil, from: .gitlab, to: .github)
+        // Jobs repeat conditions (the same rule in every job of a template); the translation
+        // depends on the condition alone, the rest below on the job's variables.
+        let res: Expressions.ConditionResult
+        if let known = conditionTranslations[src] {
+            res = known
+        } else {
+            res = Expressions.translateCondition(src, when: nil, from: .gitlab, to: .github)
+            conditionTranslations[src] = res
+        }
         guard var e = res.expression,
-              !GitHubWriting.includes(e, "$"), Expressions.syntaxError(in: e, dialect: .github) == nil else {
+              !GitHubWriting.includes(e, "$"), githubSyntaxError(e) == nil else {
             // Expressions returns an untranslatable condition verbatim, in GitLab's dialect.
             return RuleExpression(expression: nil, fidelity: max(res.fidelity, .needsReview),
                                   notes: res.notes.map { GitHubWriting.replacing(GitHubWriting.settingPrefix, with: "", in: $0) })

@@ -348,13 +348,15 @@ extension GitHubWriting {
         }
         var out: [KeyValue] = []
         var withheld: [String] = []
+        // What each service image reads, worked out once rather than once per variable.
+        let readPrefixes = j.services.map { GitHubWriting.envPrefixes(image: $0.image) }
         for kv in merged {
             if let input = p.inputs.first(where: { $0.name == kv.key }) {
                 let d = (input.defaultValue ?? kv.value).replacingOccurrences(of: "'", with: "''")
                 out.append(KeyValue(kv.key, "${{ inputs.\(GitHubWriting.inputName(input.name)) || '\(d)' }}", pos: kv.pos))
                 continue
             }
-            let readByImage = j.services.contains { GitHubWriting.imageReads(kv.key, image: $0.image) }
+            let readByImage = readPrefixes.contains { $0.contains { kv.key.hasPrefix($0) } }
             // Values built from other variables (paths under $CI_PROJECT_DIR, URLs) are for the
             // scripts; a service gets them only when its image reads them.
             guard readByImage || !GitHubWriting.includes(kv.value, "$") else { continue }
@@ -381,11 +383,11 @@ extension GitHubWriting {
         "mssql": ["MSSQL_", "SA_PASSWORD", "ACCEPT_EULA"], "mcr.microsoft.com/mssql/server": ["MSSQL_", "SA_PASSWORD", "ACCEPT_EULA"],
     ]
 
-    static func imageReads(_ name: String, image: String) -> Bool {
+    /// The `serviceEnvPrefixes` entry for a service image, empty when there is none.
+    static func envPrefixes(image: String) -> [String] {
         let host = gitlabHostName(image)
         let base = host.split(separator: "-").last.map(String.init) ?? host
-        let prefixes = serviceEnvPrefixes[base] ?? serviceEnvPrefixes[host] ?? serviceEnvPrefixes[gitlabHostName(image).replacingOccurrences(of: "-", with: "/")] ?? []
-        return prefixes.contains { name.hasPrefix($0) }
+        return serviceEnvPrefixes[base] ?? serviceEnvPrefixes[host] ?? serviceEnvPrefixes[GitHubWriting.replacing("-", with: "/", in: host)] ?? []
     }
 
     /// The GitHub-hosted runner that stands in for a plain Ubuntu or Debian image, nil for any
@@ -395,7 +397,7 @@ extension GitHubWriting {
         var name = image.lowercased()
         if let at = name.firstIndex(of: "@") { name = String(name[..<at]) }
         var tag = "latest"
-        if let colon = name.lastIndex(of: ":"), !name[colon...].contains("/") {
+        if let colon = name.lastIndex(of: ":"), !GitHubWriting.includes(name[colon...], "/") {
             tag = String(name[name.index(after: colon)...])
             name = String(name[..<colon])
         }
@@ -420,8 +422,8 @@ extension GitHubWriting {
     static func gitlabHostName(_ image: String) -> String {
         var name = image
         if let at = name.firstIndex(of: "@") { name = String(name[..<at]) }
-        if let colon = name.lastIndex(of: ":"), !name[colon...].contains("/") { name = String(name[..<colon]) }
-        return name.replacingOccurrences(of: "/", with: "-")
+        if let colon = name.lastIndex(of: ":"), !GitHubWriting.includes(name[colon...], "/") { name = String(name[..<colon]) }
+        return GitHubWriting.replacing("/", with: "-", in: name)
     }
 
     mutating func runsOn(_ j: Job) -> (YOut, String?) {

@@ -23,7 +23,7 @@ extension GitHubWriting {
         var needle = needle
         return needle.withUTF8 { n -> Int?? in
             let run = { (h: UnsafeBufferPointer<UInt8>) -> Int?? in
-                guard isASCII(h), isASCII(n) else { return nil }
+                guard isASCII(h), isASCII(n), !n.isEmpty else { return nil }
                 return .some(find(n, in: h, from: 0))
             }
             if let r = text.utf8.withContiguousStorageIfAvailable(run) { return r }
@@ -58,12 +58,14 @@ extension GitHubWriting {
         let first = needle[0]
         var i = from
         let last = h.count - m
+        guard let base = h.baseAddress else { return nil }
         while i <= last {
-            if h[i] == first {
-                var k = 1
-                while k < m, h[i + k] == needle[k] { k += 1 }
-                if k == m { return i }
-            }
+            // memchr finds candidates for the first byte many bytes at a time.
+            guard let hit = memchr(base + i, Int32(first), last - i + 1) else { return nil }
+            i = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            var k = 1
+            while k < m, h[i + k] == needle[k] { k += 1 }
+            if k == m { return i }
             i += 1
         }
         return nil
@@ -103,18 +105,20 @@ extension GitHubWriting {
     /// `trimmingCharacters(in: .whitespaces)` gives it.
     static func trimmingWhitespace(_ text: String) -> String {
         var text = text
-        let trimmed: String? = text.withUTF8 { h in
+        let trimmed: String?? = text.withUTF8 { h in
             guard isASCII(h) else { return nil }
             var lo = 0
             var hi = h.count
             while lo < hi, h[lo] == 0x20 || h[lo] == 0x09 { lo += 1 }
             while hi > lo, h[hi - 1] == 0x20 || h[hi - 1] == 0x09 { hi -= 1 }
-            if lo == 0 && hi == h.count { return nil }
-            return String(decoding: UnsafeBufferPointer(rebasing: h[lo..<hi]), as: UTF8.self)
+            if lo == 0 && hi == h.count { return .some(nil) }
+            return .some(String(decoding: UnsafeBufferPointer(rebasing: h[lo..<hi]), as: UTF8.self))
         }
-        if let trimmed { return trimmed }
-        // Nothing to trim in ASCII text (the string itself), or text Foundation must read.
-        return text.utf8.allSatisfy({ $0 < 0x80 }) ? text : text.trimmingCharacters(in: .whitespaces)
+        switch trimmed {
+        case .some(.some(let t)): return t
+        case .some(.none): return text
+        case .none: return text.trimmingCharacters(in: .whitespaces)
+        }
     }
 
     /// `text.split(separator: separator).first` (the first non-empty part), nil when there is none.

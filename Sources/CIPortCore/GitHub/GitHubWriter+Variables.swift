@@ -244,12 +244,12 @@ extension GitHubWriting {
             guard let v = j.variables.last(where: { $0.key == name })?.value ?? p.variables.last(where: { $0.key == name })?.value else {
                 return nil
             }
-            return expandedVariables(v, job: j, depth: depth + 1).replacingOccurrences(of: "$$", with: "\u{0}")
+            return GitHubWriting.replacing("$$", with: "\u{0}", in: expandedVariables(v, job: j, depth: depth + 1))
         }
-        out = out.replacingOccurrences(of: "\u{0}", with: "$$")
+        out = GitHubWriting.replacing("\u{0}", with: "$$", in: out)
         // `./x` reads better as `x`.
         while out.hasPrefix("./") && out.count > 2 { out.removeFirst(2) }
-        return out.replacingOccurrences(of: "\n./", with: "\n")
+        return GitHubWriting.replacing("\n./", with: "\n", in: out)
     }
 
     /// `$[[ inputs.name ]]` (GitLab spec inputs) as `${{ inputs.name }}`.

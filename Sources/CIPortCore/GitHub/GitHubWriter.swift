@@ -40,6 +40,8 @@ struct GitHubWriting {
     var scriptLines: [ScriptLineKey: Expressions.TextResult] = [:]
     /// Rule conditions already translated, per condition and job (workflow rules are asked once per job).
     var ruleExpressions: [RuleKey: RuleExpression] = [:]
+    /// GitLab rule conditions already translated by `Expressions`, before the job's variables apply.
+    var conditionTranslations: [String: Expressions.ConditionResult] = [:]
     /// GitHub `if:` expressions already checked (jobs share the workflow's rules), with their error.
     var syntaxErrors: [String: ExpressionError?] = [:]
     /// Each stage's position in `stageList()` (its first), and how many there are.
