@@ -8,6 +8,12 @@ struct RuleExpression: Sendable {
     var notes: [String]
 }
 
+/// A rule condition as asked of one job (nil: the workflow's rules), for `GitHubWriting.ruleExpressions`.
+struct RuleKey: Hashable, Sendable {
+    var condition: String
+    var job: String?
+}
+
 extension GitHubWriting {
     /// GitLab predefined variables that describe the project's settings rather than the event
     /// (GitLab sets `CI_KUBERNETES_ACTIVE` when a cluster is connected). GitHub has no such
@@ -30,31 +36,50 @@ extension GitHubWriting {
     /// evaluates rules with; project CI/CD variables override them. GitHub job conditions cannot
     /// read `env`, so they become `(vars.X || 'value')`: the repository variable when set, else
     /// the file's value.
+    ///
+    /// The answer depends only on the condition and the job's variables, so it is kept per job
+    /// (the workflow's rules are part of every job's condition).
     mutating func ruleExpression(_ cond: String, job j: Job?) -> RuleExpression {
+        let key = RuleKey(condition: cond, job: j?.id)
+        if let known = ruleExpressions[key] { return known }
+        let r = translatedRule(cond, job: j)
+        ruleExpressions[key] = r
+        return r
+    }
+
+    private mutating func translatedRule(_ cond: String, job j: Job?) -> RuleExpression {
         var src = cond
-        for name in GitHubWriting.settingVariables.keys where src.contains(name) {
+        for name in GitHubWriting.settingVariables.keys where GitHubWriting.includes(src, name) {
             src = src.replacingOccurrences(of: "${\(name)}", with: "$" + GitHubWriting.settingPrefix + name)
             src = GitHubWriting.replacingVariable(name, in: src, with: "$" + GitHubWriting.settingPrefix + name)
         }
-        let res = Expressions.translateCondition(src, when: nil, from: .gitlab, to: .github)
+        // Jobs repeat conditions (the same rule in every job of a template); the translation
+        // depends on the condition alone, the rest below on the job's variables.
+        let res: Expressions.ConditionResult
+        if let known = conditionTranslations[src] {
+            res = known
+        } else {
+            res = Expressions.translateCondition(src, when: nil, from: .gitlab, to: .github)
+            conditionTranslations[src] = res
+        }
         guard var e = res.expression,
-              !e.contains("$"), Expressions.syntaxError(in: e, dialect: .github) == nil else {
+              !GitHubWriting.includes(e, "$"), githubSyntaxError(e) == nil else {
             // Expressions returns an untranslatable condition verbatim, in GitLab's dialect.
             return RuleExpression(expression: nil, fidelity: max(res.fidelity, .needsReview),
-                                  notes: res.notes.map { $0.replacingOccurrences(of: GitHubWriting.settingPrefix, with: "") })
+                                  notes: res.notes.map { GitHubWriting.replacing(GitHubWriting.settingPrefix, with: "", in: $0) })
         }
         var notes: [String] = []
         var fidelity = Fidelity.translated
         let defined = definedValues(job: j)
         for n in res.notes {
-            let note = n.replacingOccurrences(of: GitHubWriting.settingPrefix, with: "")
+            let note = GitHubWriting.replacing(GitHubWriting.settingPrefix, with: "", in: n)
             // The pipeline defines these itself; the generic "define it in the settings" note misleads.
             if defined.keys.contains(where: { note.hasPrefix("$\($0) is not defined in the pipeline") }) { continue }
             notes.append(note)
         }
         if !notes.isEmpty { fidelity = res.fidelity }
-        e = e.replacingOccurrences(of: "vars." + GitHubWriting.settingPrefix, with: "vars.")
-        for (name, why) in GitHubWriting.settingVariables where e.contains("vars.\(name)") {
+        e = GitHubWriting.replacing("vars." + GitHubWriting.settingPrefix, with: "vars.", in: e)
+        for (name, why) in GitHubWriting.settingVariables where GitHubWriting.includes(e, "vars.\(name)") {
             fidelity = max(fidelity, .needsReview)
             notes.append("$\(name) (\(why)) reads the repository variable vars.\(name): set it where GitLab had the setting")
         }
@@ -74,7 +99,7 @@ extension GitHubWriting {
     func definedValues(job j: Job?) -> [String: String] {
         var out: [String: String] = [:]
         for kv in p.variables + (j?.variables ?? []) {
-            if kv.value.contains("$") { out.removeValue(forKey: kv.key) } else { out[kv.key] = kv.value }
+            if GitHubWriting.includes(kv.value, "$") { out.removeValue(forKey: kv.key) } else { out[kv.key] = kv.value }
         }
         return out
     }
@@ -99,6 +124,8 @@ extension GitHubWriting {
 
     /// `vars.NAME` outside string literals of a GitHub expression replaced where `f` says so.
     static func replacingVars(in e: String, _ f: (String) -> String?) -> String {
+        // Most conditions name no `vars.` at all.
+        guard GitHubWriting.includes(e, "vars.") else { return e }
         var out = ""
         let chars = Array(e)
         var i = 0

@@ -37,17 +37,18 @@ extension GitHubWriting {
     /// Each job's needs as GitLab runs it: its `needs:` when written, otherwise every job of every
     /// earlier stage, reduced to the ones not already implied through others.
     mutating func stageNeeds() -> [String: [String]] {
-        let stages = stageList()
-        func index(_ j: Job) -> Int { stages.firstIndex(of: j.stage ?? "test") ?? stages.count - 1 }
         var direct: [String: [String]] = [:]
-        let byID = Dictionary(p.jobs.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-        for j in p.jobs {
+        let jobIDs = Set(p.jobs.map(\.id))
+        // Each job's stage position and whether later stages wait for it, once (not once per pair).
+        let positions = p.jobs.map { stagePosition($0) }
+        let optional = p.jobs.map { isOptionalManual($0) }
+        for (k, j) in p.jobs.enumerated() {
             if j.needsDeclared == true {
                 var ns: [String] = []
                 for (i, n) in j.needs.enumerated() {
                     let path = "\(j.id).needs[\(i)]"
                     if n.project != nil { continue }
-                    guard byID[n.job] != nil else {
+                    guard jobIDs.contains(n.job) else {
                         if n.optional {
                             mark([path], at: n.pos, .translated, "", target: nil)
                         } else {
@@ -61,8 +62,8 @@ extension GitHubWriting {
                 }
                 direct[j.id] = ns
             } else {
-                let mine = index(j)
-                direct[j.id] = p.jobs.filter { index($0) < mine && !isOptionalManual($0) }.map(\.id)
+                let mine = positions[k]
+                direct[j.id] = p.jobs.indices.filter { positions[$0] < mine && !optional[$0] }.map { p.jobs[$0].id }
             }
         }
         // Transitive reduction of the stage-derived edges, so that `needs:` lists only what a reader expects.
@@ -93,18 +94,20 @@ extension GitHubWriting {
     /// Jobs whose artifacts a job downloads, in GitLab's rules: `dependencies:` when written, else its
     /// `needs:` (those with `artifacts` not false), else every job of every earlier stage.
     func artifactSources(_ j: Job) -> [Job] {
-        let stages = stageList()
-        func index(_ x: Job) -> Int { stages.firstIndex(of: x.stage ?? "test") ?? stages.count - 1 }
-        let withArtifacts = p.jobs.filter { $0.artifacts.map { !$0.paths.isEmpty } ?? false }
+        func hasArtifacts(_ x: Job) -> Bool { x.artifacts.map { !$0.paths.isEmpty } ?? false }
         if let deps = j.dependencies {
-            return withArtifacts.filter { deps.contains($0.id) }
+            return p.jobs.filter { hasArtifacts($0) && deps.contains($0.id) }
         }
         if j.needsDeclared == true {
             let names = j.needs.filter { $0.artifacts != false && $0.project == nil }.map(\.job)
-            return withArtifacts.filter { names.contains($0.id) }
+            return p.jobs.filter { hasArtifacts($0) && names.contains($0.id) }
         }
-        return withArtifacts.filter { index($0) < index(j) }
+        let mine = stagePosition(j)
+        return p.jobs.filter { hasArtifacts($0) && stagePosition($0) < mine }
     }
+
+    /// A job's stage's position in `stageList()`.
+    func stagePosition(_ j: Job) -> Int { stageIndexes[j.stage ?? "test"] ?? stageCount - 1 }
 
     // MARK: rules → if
 
@@ -249,17 +252,20 @@ extension GitHubWriting {
     static func unparenthesized(_ x: String) -> String {
         guard x.hasPrefix("("), x.hasSuffix(")") else { return x }
         var depth = 0
+        let last = x.count - 1
         for (i, ch) in x.enumerated() {
             if ch == "(" { depth += 1 } else if ch == ")" { depth -= 1 }
-            if depth == 0, i < x.count - 1 { return x }
+            if depth == 0, i < last { return x }
         }
         return String(x.dropFirst().dropLast())
     }
 
     /// `x` as an operand: parenthesized unless it is one simple term.
     static func parenthesized(_ x: String) -> String {
-        let t = x.trimmingCharacters(in: .whitespaces)
-        if t.contains("&&") || t.contains("||") || t.contains(" ") && !t.hasPrefix("(") { return "(\(t))" }
+        let t = GitHubWriting.trimmingWhitespace(x)
+        if GitHubWriting.includes(t, "&&") || GitHubWriting.includes(t, "||") || GitHubWriting.includes(t, " ") && !t.hasPrefix("(") {
+            return "(\(t))"
+        }
         return t
     }
 }

@@ -28,7 +28,7 @@ extension GitHubWriting {
         let name = image.lowercased()
         let last = name.split(separator: "/").last.map(String.init) ?? name
         let noBash = ["alpine", "busybox", "distroless", "kaniko", "scratch"]
-        if noBash.contains(where: { name.contains($0) }) { return false }
+        if noBash.contains(where: { GitHubWriting.includes(name, $0) }) { return false }
         if last.hasPrefix("docker:") || last == "docker" { return false }
         return true
     }
@@ -57,7 +57,7 @@ extension GitHubWriting {
                 cond.expression = "!cancelled() && !failure()" + (cond.expression.map { " && \(GitHubWriting.parenthesized($0))" } ?? "")
             }
         }
-        if let e = cond.expression, let err = Expressions.syntaxError(in: e, dialect: .github) {
+        if let e = cond.expression, let err = githubSyntaxError(e) {
             // Never reached by design (rules without a GitHub form take their safe reading); kept so
             // that a gap in the translator costs one job, not the whole workflow GitHub would reject.
             let c = mark(["\(j.id).rules", "\(j.id).when", "\(j.id).only"], at: j.pos, .needsReview,
@@ -102,7 +102,8 @@ extension GitHubWriting {
         if j.release != nil { grant("contents", "write", "creating a release") }
         for s in j.permissions?.scopes ?? [] { grant(s.key, s.value, "OIDC token (`id_tokens:`)") }
         let scriptText = j.steps.compactMap(\.script).joined(separator: "\n")
-        if scriptText.contains("CI_REGISTRY_PASSWORD") || scriptText.contains("CI_JOB_TOKEN") && scriptText.contains("docker") {
+        if GitHubWriting.includes(scriptText, "CI_REGISTRY_PASSWORD")
+            || GitHubWriting.includes(scriptText, "CI_JOB_TOKEN") && GitHubWriting.includes(scriptText, "docker") {
             grant("packages", "write", "pushing images to ghcr.io")
         }
         if perms.count > 1 || perms[0].1 != "read" {
@@ -315,10 +316,10 @@ extension GitHubWriting {
             env.append(YOutEntry(kv.key, .string(v)))
         }
         for kv in matrixEnv where !env.contains(where: { $0.key == kv.key }) { env.append(YOutEntry(kv.key, .string(kv.value))) }
-        if let e = j.environment, scriptText.contains("CI_ENVIRONMENT_NAME"), !env.contains(where: { $0.key == "CI_ENVIRONMENT_NAME" }) {
+        if let e = j.environment, GitHubWriting.includes(scriptText, "CI_ENVIRONMENT_NAME"), !env.contains(where: { $0.key == "CI_ENVIRONMENT_NAME" }) {
             env.append(YOutEntry("CI_ENVIRONMENT_NAME", .string(value(e.name))))
         }
-        if scriptText.contains("CI_JOB_STAGE"), !env.contains(where: { $0.key == "CI_JOB_STAGE" }) {
+        if GitHubWriting.includes(scriptText, "CI_JOB_STAGE"), !env.contains(where: { $0.key == "CI_JOB_STAGE" }) {
             env.append(YOutEntry("CI_JOB_STAGE", .string(j.stage ?? "test")))
         }
         if !env.isEmpty { m.set("env", .map(env)) }
@@ -347,20 +348,23 @@ extension GitHubWriting {
         }
         var out: [KeyValue] = []
         var withheld: [String] = []
+        // What each service image reads, worked out once rather than once per variable.
+        let readPrefixes = j.services.map { GitHubWriting.envPrefixes(image: $0.image) }
         for kv in merged {
             if let input = p.inputs.first(where: { $0.name == kv.key }) {
                 let d = (input.defaultValue ?? kv.value).replacingOccurrences(of: "'", with: "''")
                 out.append(KeyValue(kv.key, "${{ inputs.\(GitHubWriting.inputName(input.name)) || '\(d)' }}", pos: kv.pos))
                 continue
             }
-            let readByImage = j.services.contains { GitHubWriting.imageReads(kv.key, image: $0.image) }
+            let readByImage = readPrefixes.contains { $0.contains { kv.key.hasPrefix($0) } }
             // Values built from other variables (paths under $CI_PROJECT_DIR, URLs) are for the
             // scripts; a service gets them only when its image reads them.
-            guard readByImage || !kv.value.contains("$") else { continue }
+            guard readByImage || !GitHubWriting.includes(kv.value, "$") else { continue }
             let expanded = expandedVariables(kv.value, job: j)
-            guard expanded.contains("$") else { out.append(KeyValue(kv.key, expanded, pos: kv.pos)); continue }
+            guard GitHubWriting.includes(expanded, "$") else { out.append(KeyValue(kv.key, expanded, pos: kv.pos)); continue }
             let v = value(expanded)
-            if v.contains("secrets.") && !readByImage || v.contains("env.") || PredefinedVariable.references(in: v.replacingOccurrences(of: "$$", with: "")).count > 0 && !v.contains("${{") {
+            if GitHubWriting.includes(v, "secrets.") && !readByImage || GitHubWriting.includes(v, "env.")
+                || PredefinedVariable.hasReferences(in: GitHubWriting.replacing("$$", with: "", in: v)) && !GitHubWriting.includes(v, "${{") {
                 withheld.append(kv.key)
             } else {
                 out.append(KeyValue(kv.key, v, pos: kv.pos))
@@ -379,11 +383,11 @@ extension GitHubWriting {
         "mssql": ["MSSQL_", "SA_PASSWORD", "ACCEPT_EULA"], "mcr.microsoft.com/mssql/server": ["MSSQL_", "SA_PASSWORD", "ACCEPT_EULA"],
     ]
 
-    static func imageReads(_ name: String, image: String) -> Bool {
+    /// The `serviceEnvPrefixes` entry for a service image, empty when there is none.
+    static func envPrefixes(image: String) -> [String] {
         let host = gitlabHostName(image)
         let base = host.split(separator: "-").last.map(String.init) ?? host
-        let prefixes = serviceEnvPrefixes[base] ?? serviceEnvPrefixes[host] ?? serviceEnvPrefixes[gitlabHostName(image).replacingOccurrences(of: "-", with: "/")] ?? []
-        return prefixes.contains { name.hasPrefix($0) }
+        return serviceEnvPrefixes[base] ?? serviceEnvPrefixes[host] ?? serviceEnvPrefixes[GitHubWriting.replacing("-", with: "/", in: host)] ?? []
     }
 
     /// The GitHub-hosted runner that stands in for a plain Ubuntu or Debian image, nil for any
@@ -393,7 +397,7 @@ extension GitHubWriting {
         var name = image.lowercased()
         if let at = name.firstIndex(of: "@") { name = String(name[..<at]) }
         var tag = "latest"
-        if let colon = name.lastIndex(of: ":"), !name[colon...].contains("/") {
+        if let colon = name.lastIndex(of: ":"), !GitHubWriting.includes(name[colon...], "/") {
             tag = String(name[name.index(after: colon)...])
             name = String(name[..<colon])
         }
@@ -418,8 +422,8 @@ extension GitHubWriting {
     static func gitlabHostName(_ image: String) -> String {
         var name = image
         if let at = name.firstIndex(of: "@") { name = String(name[..<at]) }
-        if let colon = name.lastIndex(of: ":"), !name[colon...].contains("/") { name = String(name[..<colon]) }
-        return name.replacingOccurrences(of: "/", with: "-")
+        if let colon = name.lastIndex(of: ":"), !GitHubWriting.includes(name[colon...], "/") { name = String(name[..<colon]) }
+        return GitHubWriting.replacing("/", with: "-", in: name)
     }
 
     mutating func runsOn(_ j: Job) -> (YOut, String?) {

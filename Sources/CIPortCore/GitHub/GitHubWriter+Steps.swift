@@ -31,11 +31,11 @@ extension GitHubWriting {
         for raw in paths {
             let path = raw.hasPrefix("./") ? String(raw.dropFirst(2)) : raw
             var comps = path.split(separator: "/")
-            if let glob = comps.firstIndex(where: { $0.contains("*") || $0.contains("?") || $0.contains("[") }) {
+            if let glob = comps.firstIndex(where: { GitHubWriting.includes($0, "*") || GitHubWriting.includes($0, "?") || GitHubWriting.includes($0, "[") }) {
                 comps = Array(comps[..<glob])
             } else if paths.count == 1 {
                 // One folder becomes the root itself; one file is stored under its parent.
-                let looksLikeFile = !raw.hasSuffix("/") && (comps.last?.contains(".") ?? false)
+                let looksLikeFile = !raw.hasSuffix("/") && (comps.last.map { GitHubWriting.includes($0, ".") } ?? false)
                 if looksLikeFile { comps = Array(comps.dropLast()) }
             } else {
                 comps = Array(comps.dropLast())

@@ -74,63 +74,103 @@ struct PredefinedVariable: Sendable {
     ]
 
     /// `$NAME` and `${NAME}` references in text, in order of first use.
+    ///
+    /// Works on UTF-8 bytes: `$`, `{` and name characters are ASCII, and a byte of a longer
+    /// character is never one of them, so every other character is simply stepped over.
     static func references(in text: String) -> [String] {
         var out: [String] = []
-        let chars = Array(text.unicodeScalars)
-        var i = 0
-        while i < chars.count {
-            if chars[i] == "$", i + 1 < chars.count {
+        var text = text
+        text.withUTF8 { b in
+            let n = b.count
+            var i = 0
+            while i < n {
+                guard b[i] == UInt8(ascii: "$"), i + 1 < n else { i += 1; continue }
                 var j = i + 1
-                let braced = chars[j] == "{"
-                if braced { j += 1 }
-                var name = ""
-                while j < chars.count, chars[j] == "_" || (chars[j].isASCII && CharacterSet.alphanumerics.contains(chars[j])) {
-                    name.unicodeScalars.append(chars[j])
-                    j += 1
+                if b[j] == UInt8(ascii: "{") { j += 1 }
+                let start = j
+                while j < n, isNameByte(b[j]) { j += 1 }
+                // A name starts with a letter or `_`.
+                if j > start, !(b[start] >= 0x30 && b[start] <= 0x39) {
+                    let name = String(decoding: UnsafeBufferPointer(rebasing: b[start..<j]), as: UTF8.self)
+                    if !out.contains(name) { out.append(name) }
                 }
-                if !name.isEmpty, !(name.first?.isNumber ?? true), !out.contains(name) { out.append(name) }
                 i = max(j, i + 1)
-            } else {
-                i += 1
             }
         }
         return out
     }
 
-    /// Text with `$NAME`/`${NAME}` of known predefined variables replaced by `${{ expression }}`.
-    static func substitute(_ text: String, _ replacement: (String) -> String?) -> String {
-        var out = ""
-        let chars = Array(text.unicodeScalars)
-        var i = 0
-        while i < chars.count {
-            if chars[i] == "$", i + 1 < chars.count, chars[i + 1] != "$" {
+    /// Whether `text` refers to any variable (`references(in:)` is not empty).
+    static func hasReferences(in text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { b in
+            let n = b.count
+            var i = 0
+            while i < n {
+                guard b[i] == UInt8(ascii: "$"), i + 1 < n else { i += 1; continue }
                 var j = i + 1
-                let braced = chars[j] == "{"
-                if braced { j += 1 }
-                var name = ""
-                while j < chars.count, chars[j] == "_" || (chars[j].isASCII && CharacterSet.alphanumerics.contains(chars[j])) {
-                    name.unicodeScalars.append(chars[j])
-                    j += 1
-                }
-                let closed = !braced || (j < chars.count && chars[j] == "}")
-                if !name.isEmpty, closed, let r = replacement(name) {
-                    out += r
-                    i = braced ? j + 1 : j
+                if b[j] == UInt8(ascii: "{") { j += 1 }
+                if j < n, isNameByte(b[j]), !(b[j] >= 0x30 && b[j] <= 0x39) { return true }
+                while j < n, isNameByte(b[j]) { j += 1 }
+                i = max(j, i + 1)
+            }
+            return false
+        }
+    }
+
+    /// `[A-Za-z0-9_]`.
+    static func isNameByte(_ c: UInt8) -> Bool {
+        (c | 0x20 >= 0x61 && c | 0x20 <= 0x7A) || (c >= 0x30 && c <= 0x39) || c == 0x5F
+    }
+
+    /// Text with `$NAME`/`${NAME}` of known predefined variables replaced by `${{ expression }}`.
+    ///
+    /// `replacement` is called for each reference in order (callers count what it says); bytes
+    /// between references are copied as they are.
+    static func substitute(_ text: String, _ replacement: (String) -> String?) -> String {
+        var text = text
+        return text.withUTF8 { b -> String in
+            let n = b.count
+            // Nothing to do without a `$` (the common case for plain values).
+            guard b.contains(UInt8(ascii: "$")) else { return String(decoding: b, as: UTF8.self) }
+            var out: [UInt8] = []
+            out.reserveCapacity(n + 16)
+            var copied = 0
+            var i = 0
+            while i < n {
+                guard b[i] == UInt8(ascii: "$"), i + 1 < n else { i += 1; continue }
+                if b[i + 1] == UInt8(ascii: "$") {
+                    // `$$` is GitLab's escape for a literal `$`: kept, and its second `$` starts nothing.
+                    i += 2
                     continue
                 }
-                out.unicodeScalars.append(chars[i])
-                i += 1
-            } else if chars[i] == "$", i + 1 < chars.count {
-                // `$$` is GitLab's escape for a literal `$`.
-                out += "$$"
-                i += 2
-            } else {
-                out.unicodeScalars.append(chars[i])
+                var j = i + 1
+                let braced = b[j] == UInt8(ascii: "{")
+                if braced { j += 1 }
+                let start = j
+                while j < n, isNameByte(b[j]) { j += 1 }
+                let closed = !braced || (j < n && b[j] == UInt8(ascii: "}"))
+                if j > start, closed,
+                   let r = replacement(String(decoding: UnsafeBufferPointer(rebasing: b[start..<j]), as: UTF8.self)) {
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: b[copied..<i]))
+                    out.append(contentsOf: r.utf8)
+                    i = braced ? j + 1 : j
+                    copied = i
+                    continue
+                }
                 i += 1
             }
+            if copied == 0 { return String(decoding: b, as: UTF8.self) }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: b[copied...]))
+            return String(decoding: out, as: UTF8.self)
         }
-        return out
     }
+}
+
+/// A script line as translated with one set of defined names (`GitHubWriting.nameSets`).
+struct ScriptLineKey: Hashable, Sendable {
+    var line: String
+    var names: Int
 }
 
 extension GitHubWriting {
@@ -140,17 +180,17 @@ extension GitHubWriting {
     /// `step`: the value is a step input (`with:`), where the `env` context holds the job's variables.
     mutating func value(_ s: String, _ construct: String? = nil, at pos: SourcePos? = nil, reexported: Bool = false,
                         step j: Job? = nil) -> String {
-        guard p.dialect == .gitlab, s.contains("$") else { return s }
+        guard p.dialect == .gitlab, GitHubWriting.includes(s, "$") else { return s }
         let s = j.map { expandedVariables(s, job: $0) } ?? s
-        guard s.contains("$") else { return s }
+        guard GitHubWriting.includes(s, "$") else { return s }
         // Matrix variables are `matrix.X` wherever the job's values use them (an image per version).
-        let axes = Set((j?.matrix?.axes.map(\.name) ?? []) + (j?.matrix?.include.flatMap { $0.map(\.key) } ?? []))
+        let axes: Set<String> = j?.matrix.map { mx in Set(mx.axes.map(\.name) + mx.include.flatMap { $0.map(\.key) }) } ?? []
         let r = Expressions.translateText(s, from: .gitlab, to: .github, context: .value, matrixAxes: axes)
         var notes = r.notes
         var status = r.text != s ? r.fidelity : .translated
         var text = GitHubWriting.inputsToExpressions(r.text)
-        let defined = Set((j?.variables ?? []).map(\.key) + p.variables.map(\.key) + (j?.matrix?.axes.map(\.name) ?? [])
-            + (j?.matrix?.include.flatMap { $0.map(\.key) } ?? []))
+        // Only a step input reads the job's variables from `env`.
+        let defined: Set<String> = j.map { j in Set(j.variables.map(\.key) + p.variables.map(\.key)).union(axes) } ?? []
         text = PredefinedVariable.substitute(text) { name in
             if let j {
                 if defined.contains(name) { return "${{ env.\(name) }}" }
@@ -166,8 +206,11 @@ extension GitHubWriting {
             return GitHubWriting.envValue(e)
         }
         // The table stands in for names the expression translator has none for: its note replaces that one.
-        notes = notes.filter { n in !PredefinedVariable.table.keys.contains { n == "$\($0) has no GitHub counterpart" && s.contains($0) } }
-        let left = PredefinedVariable.references(in: text.replacingOccurrences(of: "$$", with: ""))
+        notes = notes.filter { n in
+            guard let name = GitHubWriting.unmatchedVariable(n) else { return true }
+            return !(PredefinedVariable.table[name] != nil && GitHubWriting.includes(s, name))
+        }
+        let left = PredefinedVariable.references(in: GitHubWriting.replacing("$$", with: "", in: text))
         if !left.isEmpty {
             status = max(status, .approximated)
             notes.append("GitLab expands \(left.map { "$" + $0 }.joined(separator: ", ")) here; GitHub passes the text as written"
@@ -176,14 +219,24 @@ extension GitHubWriting {
         if let construct, status > .translated {
             mark([construct], at: pos ?? p.pos, status, notes.joined(separator: "; "))
         }
-        return text.replacingOccurrences(of: "$$", with: "$")
+        return GitHubWriting.replacing("$$", with: "$", in: text)
+    }
+
+    /// `X` of the expression translator's note "$X has no GitHub counterpart", nil for other notes.
+    static func unmatchedVariable(_ note: String) -> String? {
+        let suffix = " has no GitHub counterpart"
+        guard note.hasPrefix("$"), note.hasSuffix(suffix) else { return nil }
+        let name = note.dropFirst().dropLast(suffix.count)
+        // The same test as comparing the whole note with "$\(name) has no GitHub counterpart".
+        guard "$\(name)\(suffix)" == note else { return nil }
+        return String(name)
     }
 
     /// A step input with the job's variables expanded as GitLab expands them in `cache:` and
     /// `artifacts:` (their values are fixed when the pipeline starts), and `$CI_PROJECT_DIR` as the
     /// workspace-relative `.` (actions run in the job container, where host paths do not exist).
     func expandedVariables(_ s: String, job j: Job, depth: Int = 0) -> String {
-        guard depth < 5, s.contains("$") else { return s }
+        guard depth < 5, GitHubWriting.includes(s, "$") else { return s }
         let inputs = Set(p.inputs.map(\.name))
         var out = PredefinedVariable.substitute(s) { name in
             if name == "CI_PROJECT_DIR" { return "." }
@@ -191,17 +244,17 @@ extension GitHubWriting {
             guard let v = j.variables.last(where: { $0.key == name })?.value ?? p.variables.last(where: { $0.key == name })?.value else {
                 return nil
             }
-            return expandedVariables(v, job: j, depth: depth + 1).replacingOccurrences(of: "$$", with: "\u{0}")
+            return GitHubWriting.replacing("$$", with: "\u{0}", in: expandedVariables(v, job: j, depth: depth + 1))
         }
-        out = out.replacingOccurrences(of: "\u{0}", with: "$$")
+        out = GitHubWriting.replacing("\u{0}", with: "$$", in: out)
         // `./x` reads better as `x`.
         while out.hasPrefix("./") && out.count > 2 { out.removeFirst(2) }
-        return out.replacingOccurrences(of: "\n./", with: "\n")
+        return GitHubWriting.replacing("\n./", with: "\n", in: out)
     }
 
     /// `$[[ inputs.name ]]` (GitLab spec inputs) as `${{ inputs.name }}`.
     static func inputsToExpressions(_ s: String) -> String {
-        guard s.contains("$[[") else { return s }
+        guard GitHubWriting.includes(s, "$[[") else { return s }
         var out = ""
         var rest = Substring(s)
         while let open = rest.range(of: "$[["), let close = rest[open.upperBound...].range(of: "]]") {
@@ -227,14 +280,22 @@ extension GitHubWriting {
         var lines: [String] = []
         var counters: [Step.Phase: Int] = [:]
         var allNotes: [String] = []
-        let defined = scriptDefinedNames(job: p.job(jobPath))
+        let (defined, definedID) = scriptDefinedNames(jobPath: jobPath)
 
         func translate(_ line: String, pos: SourcePos, _ w: inout GitHubWriting) -> (String, Fidelity, [String]) {
             var text = line
             var status = Fidelity.translated
             var notes: [String] = []
-            if line.contains("$") {
-                let r = Expressions.translateText(line, from: .gitlab, to: .github, context: .script, defined: defined)
+            if GitHubWriting.includes(line, "$") {
+                // Jobs share lines (`extends:`, `default:`); the translation depends on the line and the names only.
+                let key = ScriptLineKey(line: line, names: definedID)
+                let r: Expressions.TextResult
+                if let known = w.scriptLines[key] {
+                    r = known
+                } else {
+                    r = Expressions.translateText(line, from: .gitlab, to: .github, context: .script, defined: defined)
+                    w.scriptLines[key] = r
+                }
                 text = r.text
                 // Names the table computes in shell: a path inside the job container
                 // (`${{ github.workspace }}` is the runner's path there, `$GITHUB_WORKSPACE` the
@@ -244,7 +305,7 @@ extension GitHubWriting {
                 let computed = Set(refs.filter { name in
                     guard PredefinedVariable.table[name]?.shell != nil else { return false }
                     // Paths need the shell only inside a container; on the runner the expression is right.
-                    return inContainer || !["CI_PROJECT_DIR"].contains(name)
+                    return inContainer || name != "CI_PROJECT_DIR"
                 })
                 let covered = Set(refs.filter { PredefinedVariable.table[$0] != nil })
                 if r.text != line || !r.env.isEmpty || !r.notes.isEmpty {
@@ -252,10 +313,14 @@ extension GitHubWriting {
                     status = notes.isEmpty ? .translated : r.fidelity
                 }
                 for kv in r.env where !computed.contains(kv.key) && !env.contains(where: { $0.key == kv.key }) { env.append(kv) }
-                if text.contains("$[[") { text = GitHubWriting.inputsToShell(text, env: &env) }
-                for name in PredefinedVariable.references(in: text) {
+                var names = refs
+                if GitHubWriting.includes(text, "$[[") {
+                    text = GitHubWriting.inputsToShell(text, env: &env)
+                    names = PredefinedVariable.references(in: text)
+                }
+                for name in names {
                     guard !env.contains(where: { $0.key == name }), let v = PredefinedVariable.table[name] else { continue }
-                    if let sh = v.shell, computed.contains(name) || !["CI_PROJECT_DIR"].contains(name) {
+                    if let sh = v.shell, computed.contains(name) || name != "CI_PROJECT_DIR" {
                         let l = "export \(name)=\(sh)"
                         if !prelude.contains(l) { prelude.append(l) }
                     } else if let e = v.expression {
@@ -268,7 +333,7 @@ extension GitHubWriting {
                 }
             }
             // GitHub would evaluate a literal `${{` in a script; write it as an expression of itself.
-            if text.contains("${{") { text = text.replacingOccurrences(of: "${{", with: "${{ '${{' }}") }
+            if GitHubWriting.includes(text, "${{") { text = GitHubWriting.replacing("${{", with: "${{ '${{' }}", in: text) }
             return (text, status, notes)
         }
 
@@ -310,16 +375,28 @@ extension GitHubWriting {
         return (body, env, allNotes.isEmpty ? [] : ["ciport: " + allNotes.joined(separator: "; ")])
     }
 
-    /// Whether a script line runs apt or dpkg.
-    static func usesPackageManager(_ line: String) -> Bool {
-        line.range(of: #"(^|[\s;&|(])(apt-get|apt|dpkg)\s"#, options: .regularExpression) != nil
-    }
-
     /// Names a job's script may use as `$X` without an `env:` entry: the pipeline's and the job's
     /// variables (in the workflow's or the job's `env`, or exported at the top of the script),
     /// matrix axes, and names the script assigns itself (`X=…`, `export X=…`, `read X`, `for X in`).
     /// A variable whose value refers to itself (`MYSQL_USER: $MYSQL_USER`) takes the project
     /// setting's value, so it stays out: the setting must come in through `env`.
+    ///
+    /// Computed once per job: every `run:` step of the job asks for the same names.
+    /// `id` numbers each distinct set of names, so that translations can be kept per set.
+    mutating func scriptDefinedNames(jobPath: String) -> (names: Set<String>, id: Int) {
+        if let known = scriptNames[jobPath] { return known }
+        let names = scriptDefinedNames(job: p.job(jobPath))
+        let id: Int
+        if let seen = nameSets[names] {
+            id = seen
+        } else {
+            id = nameSets.count
+            nameSets[names] = id
+        }
+        scriptNames[jobPath] = (names, id)
+        return (names, id)
+    }
+
     func scriptDefinedNames(job j: Job?) -> Set<String> {
         var out = Set<String>()
         for kv in p.variables + (j?.variables ?? []) where !PredefinedVariable.references(in: kv.value).contains(kv.key) {
@@ -328,22 +405,14 @@ extension GitHubWriting {
         for a in j?.matrix?.axes ?? [] { out.insert(a.name) }
         for row in j?.matrix?.include ?? [] { for kv in row { out.insert(kv.key) } }
         let text = (j?.steps ?? []).compactMap(\.script).joined(separator: "\n")
-        let patterns = [#"(?:^|[;&|(`]|\b(?:export|local|readonly|declare(?:\s+-\w+)*))\s*([A-Za-z_][A-Za-z0-9_]*)="#,
-                        #"\bread\s+(?:-\w+\s+)*([A-Za-z_][A-Za-z0-9_]*)"#,
-                        #"\bfor\s+([A-Za-z_][A-Za-z0-9_]*)\s+in\b"#]
-        for pattern in patterns {
-            guard let re = try? NSRegularExpression(pattern: pattern, options: [.anchorsMatchLines]) else { continue }
-            for m in re.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
-                if let r = Range(m.range(at: 1), in: text) { out.insert(String(text[r])) }
-            }
-        }
+        out.formUnion(GitHubWriting.shellAssignedNames(in: text))
         return out
     }
 
     /// `${{ expr }}` for env, or the plain text when the expression is a string literal.
     static func envValue(_ expression: String) -> String {
-        let e = expression.trimmingCharacters(in: .whitespaces)
-        if e.count >= 2, e.hasPrefix("'"), e.hasSuffix("'"), !e.dropFirst().dropLast().contains("'") {
+        let e = GitHubWriting.trimmingWhitespace(expression)
+        if e.count >= 2, e.hasPrefix("'"), e.hasSuffix("'"), !GitHubWriting.includes(e.dropFirst().dropLast(), "'") {
             return String(e.dropFirst().dropLast())
         }
         return "${{ \(e) }}"
@@ -360,8 +429,8 @@ extension GitHubWriting {
         }
         var out: [String] = []
         for k in order {
-            guard let v = seen[k], !PredefinedVariable.references(in: v.replacingOccurrences(of: "$$", with: "")).isEmpty else { continue }
-            guard k.unicodeScalars.allSatisfy({ $0 == "_" || ($0.isASCII && CharacterSet.alphanumerics.contains($0)) }) else { continue }
+            guard let v = seen[k], PredefinedVariable.hasReferences(in: GitHubWriting.replacing("$$", with: "", in: v)) else { continue }
+            guard k.utf8.allSatisfy(PredefinedVariable.isNameByte) else { continue }
             var escaped = ""
             let chars = Array(v)
             var i = 0

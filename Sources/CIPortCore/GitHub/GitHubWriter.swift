@@ -32,6 +32,21 @@ struct GitHubWriting {
     var containerJobs: Set<String> = []
     /// Per job on the runner: GitLab service host names that must resolve to localhost.
     var hostAliases: [String: [String]] = [:]
+    /// Per job path: the names its scripts may use without `env:` (see `scriptDefinedNames`), and
+    /// the number of that set in `nameSets`.
+    var scriptNames: [String: (names: Set<String>, id: Int)] = [:]
+    var nameSets: [Set<String>: Int] = [:]
+    /// Script lines already translated, per line and set of defined names.
+    var scriptLines: [ScriptLineKey: Expressions.TextResult] = [:]
+    /// Rule conditions already translated, per condition and job (workflow rules are asked once per job).
+    var ruleExpressions: [RuleKey: RuleExpression] = [:]
+    /// GitLab rule conditions already translated by `Expressions`, before the job's variables apply.
+    var conditionTranslations: [String: Expressions.ConditionResult] = [:]
+    /// GitHub `if:` expressions already checked (jobs share the workflow's rules), with their error.
+    var syntaxErrors: [String: ExpressionError?] = [:]
+    /// Each stage's position in `stageList()` (its first), and how many there are.
+    var stageIndexes: [String: Int] = [:]
+    var stageCount = 0
 
     init(_ p: Pipeline, options: ConvertOptions, ledger: Ledger) {
         self.p = p
@@ -43,6 +58,17 @@ struct GitHubWriting {
             used.insert(id)
             ids[j.id] = id
         }
+        let stages = stageList()
+        stageCount = stages.count
+        for (i, s) in stages.enumerated() where stageIndexes[s] == nil { stageIndexes[s] = i }
+    }
+
+    /// `Expressions.syntaxError` for a GitHub `if:`, once per distinct expression.
+    mutating func githubSyntaxError(_ e: String) -> ExpressionError? {
+        if let known = syntaxErrors[e] { return known }
+        let err = Expressions.syntaxError(in: e, dialect: .github)
+        syntaxErrors[e] = .some(err)
+        return err
     }
 
     /// A GitHub job id for a GitLab job name (`test:unit` → `test-unit`, `build image` → `build-image`).
@@ -127,11 +153,12 @@ struct GitHubWriting {
     /// Gives every construct that reached the output without a precise place the job it went to
     /// (or `jobs` for settings every job inherits), so the ledger says where everything went.
     mutating func assignTargets() {
-        let byLength = p.jobs.sorted { $0.id.count > $1.id.count }
+        // Longest first, so that `build:linux` wins over `build` (ids and lengths only: jobs are big to copy).
+        let byLength = p.jobs.map { ($0.id, $0.id.count) }.sorted { $0.1 > $1.1 }.map(\.0)
         for e in ledger.entries where e.target == nil && e.status != .lost && !e.construct.hasPrefix(".") {
-            if let j = byLength.first(where: { e.construct == $0.id || e.construct.hasPrefix($0.id + ".") || e.construct.hasPrefix($0.id + "[") }) {
-                ledger.setTarget(e.construct, "jobs.\(ids[j.id] ?? j.id)")
-            } else if !e.construct.hasPrefix("include") && !e.construct.contains(":include") {
+            if let id = byLength.first(where: { GitHubWriting.isConstruct(e.construct, under: $0) }) {
+                ledger.setTarget(e.construct, "jobs.\(ids[id] ?? id)")
+            } else if !e.construct.hasPrefix("include") && !GitHubWriting.includes(e.construct, ":include") {
                 ledger.setTarget(e.construct, "jobs")
             }
         }
@@ -149,16 +176,20 @@ struct GitHubWriting {
 
     static func inputName(_ s: String) -> String { jobID(s, used: []) }
 
+    /// Top-level GitLab keys that are not jobs.
+    static let topLevelKeys: Set<String> = ["variables", "workflow", "include", "default", "stages", "types", "spec", "image",
+                                            "services", "before_script", "after_script", "cache"]
+
     /// Ledger constructs outside any job (`variables.X`, `workflow.rules[0]`, `include[1]`).
     func topLevelConstructs() -> Set<String> {
         var s = Set<String>()
+        let jobIDs = Set(p.jobs.map(\.id))
         for e in ledger.entries {
-            let head = e.construct.split(separator: ".", maxSplits: 1).first.map(String.init) ?? e.construct
-            let base = head.split(separator: "[").first.map(String.init) ?? head
-            if ["variables", "workflow", "include", "default", "stages", "types", "spec", "image", "services",
-                "before_script", "after_script", "cache"].contains(base) || e.construct.contains(":include") {
+            let head = GitHubWriting.firstPart(of: e.construct, ".") ?? e.construct
+            let base = GitHubWriting.firstPart(of: head, "[") ?? head
+            if GitHubWriting.topLevelKeys.contains(base) || GitHubWriting.includes(e.construct, ":include") {
                 s.insert(e.construct)
-            } else if p.job(head) == nil, !e.construct.contains(".") {
+            } else if !jobIDs.contains(head), !GitHubWriting.includes(e.construct, ".") {
                 s.insert(e.construct)
             }
         }
@@ -171,7 +202,7 @@ struct GitHubWriting {
         var out: [String] = []
         for e in ledger.entries where e.status > .translated && !explained.contains(e.construct) {
             let matches = exact.contains(e.construct)
-                || prefixes.contains { !$0.isEmpty && (e.construct == $0 || e.construct.hasPrefix($0 + ".") || e.construct.hasPrefix($0 + "[")) }
+                || prefixes.contains { !$0.isEmpty && GitHubWriting.isConstruct(e.construct, under: $0) }
             guard matches else { continue }
             explained.insert(e.construct)
             out.append("ciport: \(e.construct) (\(e.status.rawValue)): \(e.note)")
@@ -193,7 +224,9 @@ struct GitHubWriting {
             }
         }
         // Jobs that only run on schedules need a schedule to run at all.
-        let mentionsSchedule = p.jobs.contains { $0.rules.contains { $0.condition?.contains("\"schedule\"") == true || $0.condition?.contains("'schedule'") == true } }
+        let mentionsSchedule = p.jobs.contains { $0.rules.contains { r in
+            r.condition.map { GitHubWriting.includes($0, "\"schedule\"") || GitHubWriting.includes($0, "'schedule'") } == true
+        } }
         if mentionsSchedule, !triggers.contains(where: { $0.event == .schedule }) {
             triggers.append(Trigger(event: .schedule, rawEvent: "schedule", pos: p.pos))
         }
