@@ -9,6 +9,11 @@ enum Template {
 
     /// Splits a template; an unclosed `{{` is text.
     static func parse(_ template: String) -> [Piece] {
+        parseASCII(template) ?? parseCharacters(template)
+    }
+
+    /// `parse` for any text, by Characters.
+    static func parseCharacters(_ template: String) -> [Piece] {
         var pieces: [Piece] = []
         var rest = Substring(template)
         while let open = rest.range(of: "{{") {
@@ -25,6 +30,35 @@ enum Template {
         }
         if !rest.isEmpty { pieces.append(.text(String(rest))) }
         return pieces
+    }
+
+    /// `parse` over the bytes of ASCII text (catalog templates are), where bytes and Characters
+    /// agree; nil for other text.
+    static func parseASCII(_ template: String) -> [Piece]? {
+        FastText.withBytes(template) { b -> [Piece]? in
+            guard FastText.isASCII(b) else { return nil }
+            func text(_ lo: Int, _ hi: Int) -> String { String(decoding: UnsafeBufferPointer(rebasing: b[lo..<hi]), as: UTF8.self) }
+            func trimmed(_ lo: Int, _ hi: Int) -> String {
+                var lo = lo, hi = hi
+                while lo < hi, b[lo] == 0x20 || b[lo] == 0x09 { lo += 1 }
+                while hi > lo, b[hi - 1] == 0x20 || b[hi - 1] == 0x09 { hi -= 1 }
+                return text(lo, hi)
+            }
+            var pieces: [Piece] = []
+            var i = 0
+            while let open = FastText.find("{{", in: b, from: i) {
+                guard let close = FastText.find("}}", in: b, from: open + 2) else { break }
+                if open > i { pieces.append(.text(text(i, open))) }
+                if let bar = b[(open + 2)..<close].firstIndex(of: 0x7C) {
+                    pieces.append(.input(name: trimmed(open + 2, bar), fallback: text(bar + 1, close)))
+                } else {
+                    pieces.append(.input(name: trimmed(open + 2, close), fallback: nil))
+                }
+                i = close + 2
+            }
+            if i < b.count { pieces.append(.text(text(i, b.count))) }
+            return pieces
+        }
     }
 
     static func references(in template: String) -> [String] {
@@ -59,7 +93,7 @@ struct ActionRenderer {
         self.step = step
         self.ref = ref
         self.dialect = dialect
-        for kv in step.with where !kv.value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+        for kv in step.with where !FastText.isBlank(kv.value) {
             given[kv.key.lowercased()] = kv.value
         }
         for (k, v) in entry.inputs ?? [:] where !v.isEmpty { defaults[k.lowercased()] = v }
@@ -114,7 +148,7 @@ struct ActionRenderer {
         let given = self.given[input]
         if option.absent == true { return given == nil }
         if option.equals == nil && option.not == nil { return given != nil }
-        guard let value = (given ?? defaults[input])?.trimmingCharacters(in: .whitespacesAndNewlines) else {
+        guard let value = (given ?? defaults[input]).map({ FastText.trimmed($0, newlines: true) }) else {
             return false
         }
         if isDynamic(value) {
@@ -145,7 +179,7 @@ struct ActionRenderer {
         if let image, let s = render(image, .image, field: "image") { out.image = s }
         for line in script ?? [] {
             if let s = render(line, .script, field: "a script line") {
-                out.script.append(s.trimmingCharacters(in: .whitespaces))
+                out.script.append(FastText.trimmed(s))
             }
         }
         for (k, v) in (vars ?? [:]).sorted(by: { $0.key < $1.key }) {
@@ -232,7 +266,7 @@ struct ActionRenderer {
         var out: [String] = []
         for t in templates ?? [] {
             guard let s = render(t, place, field: field) else { continue }
-            out += s.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            out += Self.nonEmptyLines(s)
         }
         return out
     }
@@ -334,7 +368,7 @@ struct ActionRenderer {
 
     /// A secret input as a `$VARIABLE` reference: the job gets the value from GitLab's CI/CD variables.
     private mutating func secretReference(_ input: String, _ raw: String) -> String {
-        let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = FastText.trimmed(raw, newlines: true)
         if dialect == .gitlab, Self.isVariableReference(text) { return Self.bareReference(text) }
         let r = translate(text, .value)
         var name: String?
@@ -363,7 +397,7 @@ struct ActionRenderer {
     }
 
     private func isDynamic(_ value: String) -> Bool {
-        dialect == .github ? value.contains("${{") : value.contains("$")
+        dialect == .github ? FastText.contains(value, "${{") : FastText.contains(value, "$")
     }
 
     /// `actions/cache`'s `key` ending in `hashFiles(…)` of at most two files → GitLab `key:files` + `prefix`.
@@ -373,7 +407,7 @@ struct ActionRenderer {
               Template.parse(keyTemplate).count == 1,
               let raw = given[name.lowercased()]
         else { return nil }
-        var text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        var text = FastText.trimmed(raw, newlines: true)
         var files: [String] = []
         // Peel `${{ hashFiles('a', 'b') }}` calls (and the `-` between them) off the end.
         while text.hasSuffix("}}"), let open = text.range(of: "${{", options: .backwards) {
@@ -414,11 +448,27 @@ struct ActionRenderer {
             i += 1
         }
         items.append(cur)
-        return items.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        return items.map { FastText.trimmed($0) }.filter { !$0.isEmpty }
+    }
+
+    /// Each line of `s` trimmed of blanks, empty ones left out (`split(whereSeparator: \.isNewline)`,
+    /// each piece `trimmingCharacters(in: .whitespaces)`).
+    static func nonEmptyLines(_ s: String) -> [String] {
+        let fast: [String]? = FastText.withBytes(s) { b in
+            guard FastText.isASCII(b) else { return nil }
+            // ASCII newlines are LF, VT, FF and CR; CR LF, one Character, only yields an empty piece more.
+            return b.split(whereSeparator: { $0 >= 0x0A && $0 <= 0x0D }).compactMap { line in
+                var lo = line.startIndex, hi = line.endIndex
+                while lo < hi, b[lo] == 0x20 || b[lo] == 0x09 { lo += 1 }
+                while hi > lo, b[hi - 1] == 0x20 || b[hi - 1] == 0x09 { hi -= 1 }
+                return lo < hi ? String(decoding: UnsafeBufferPointer(rebasing: b[lo..<hi]), as: UTF8.self) : nil
+            }
+        }
+        return fast ?? s.split(whereSeparator: \.isNewline).map { FastText.trimmed($0) }.filter { !$0.isEmpty }
     }
 
     static func isVariableReference(_ s: String) -> Bool {
-        let t = s.trimmingCharacters(in: .whitespaces)
+        let t = FastText.trimmed(s)
         guard t.hasPrefix("$") else { return false }
         var body = Substring(t.dropFirst())
         if body.hasPrefix("{") && body.hasSuffix("}") { body = body.dropFirst().dropLast() }
@@ -427,13 +477,13 @@ struct ActionRenderer {
     }
 
     static func bareReference(_ s: String) -> String {
-        "$" + s.trimmingCharacters(in: .whitespaces).dropFirst().trimmingCharacters(in: CharacterSet(charactersIn: "{}"))
+        "$" + FastText.trimmed(s).dropFirst().trimmingCharacters(in: CharacterSet(charactersIn: "{}"))
     }
 
     /// `${{ secrets.X }}`, `${{ env.X }}`, `${{ vars.X }}` → `X`; `${{ github.token }}` → `GITHUB_TOKEN`.
     static func githubReference(_ s: String) -> String? {
         guard s.hasPrefix("${{"), s.hasSuffix("}}") else { return nil }
-        let inner = s.dropFirst(3).dropLast(2).trimmingCharacters(in: .whitespaces)
+        let inner = FastText.trimmed(s.dropFirst(3).dropLast(2))
         if inner == "github.token" { return "GITHUB_TOKEN" }
         for ctx in ["secrets.", "env.", "vars."] where inner.hasPrefix(ctx) {
             let n = inner.dropFirst(ctx.count)
@@ -447,8 +497,8 @@ struct ActionRenderer {
     /// A version as setup actions take it (`3.x`, `v20`, `lts/*`, `8.0.x`) as a Docker image tag;
     /// nil for ranges (`>=3.8`, `^1.2`) that no tag names.
     static func imageTag(_ version: String) -> String? {
-        var t = version.trimmingCharacters(in: .whitespacesAndNewlines)
-        if t.contains("$") { return t }
+        var t = FastText.trimmed(version, newlines: true)
+        if FastText.contains(t, "$") { return t }
         if t == "lts/*" { return "lts" }
         if t.hasPrefix("lts/") { t = String(t.dropFirst(4)) }
         if t.hasPrefix("v") || t.hasPrefix("V"), t.dropFirst().first?.isNumber == true { t.removeFirst() }

@@ -43,12 +43,15 @@ struct GitLabWriterState {
     }
     /// Whether the "GitHub's runner has more tools" comment was written (once per file is enough).
     var runnerImageNoted = false
+    /// Valid needs of each job, by job id (see `validNeeds(_:)`); computed once, read per job and step.
+    let validNeeds: [String: [Need]]
 
     init(pipeline: Pipeline, options: ConvertOptions, ledger: Ledger) {
         self.p = pipeline
         self.options = options
         self.ledger = ledger
-        for e in ledger.entries where e.construct.hasSuffix("]") && e.construct.contains(".steps[") {
+        self.validNeeds = Self.validNeeds(pipeline)
+        for e in ledger.entries where e.construct.hasSuffix("]") && FastText.contains(e.construct, ".steps[") {
             if stepPaths[e.pos] == nil { stepPaths[e.pos] = e.construct }
         }
     }
@@ -83,7 +86,7 @@ struct GitLabWriterState {
                        matrix: Bool = false, notes: inout [String]) -> Expressions.TextResult {
         var input = s
         if matrix { input = Self.rewriteMatrixRefs(input) }
-        guard input.contains("${{") else { return Expressions.TextResult(text: input) }
+        guard FastText.contains(input, "${{") else { return Expressions.TextResult(text: input) }
         var r = Expressions.translateText(input, context: context, options: expr)
         if r.fidelity != .translated {
             let n = r.notes.isEmpty ? "expression needs review" : r.notes.joined(separator: "; ")
@@ -99,7 +102,7 @@ struct GitLabWriterState {
     /// harm. The job now stops with a message until a person defines NAME (the comment says what
     /// GitHub computed there).
     static func withoutGitHubExpressions(_ s: String, notes: inout [String]) -> String {
-        guard s.contains("${{") else { return s }
+        guard FastText.contains(s, "${{") else { return s }
         var out = ""
         var rest = Substring(s)
         var n = 0
@@ -124,7 +127,12 @@ struct GitLabWriterState {
 
     /// `${{ matrix.node-version }}` → `${NODE_VERSION}` (only the plain form; others go to `Expressions`).
     static func rewriteMatrixRefs(_ s: String) -> String {
-        guard s.contains("matrix.") else { return s }
+        guard FastText.contains(s, "matrix.") else { return s }
+        return rewriteMatrixRefsASCII(s) ?? rewriteMatrixRefsCharacters(s)
+    }
+
+    /// `rewriteMatrixRefs` for any text, by Characters.
+    static func rewriteMatrixRefsCharacters(_ s: String) -> String {
         var out = ""
         var rest = Substring(s)
         while let open = rest.range(of: "${{") {
@@ -141,6 +149,39 @@ struct GitLabWriterState {
             rest = rest[close.upperBound...]
         }
         return out + rest
+    }
+
+    /// `rewriteMatrixRefs` over the bytes of ASCII text (where bytes and Characters agree); nil
+    /// for other text.
+    static func rewriteMatrixRefsASCII(_ s: String) -> String? {
+        FastText.withBytes(s) { b -> String? in
+            guard FastText.isASCII(b) else { return nil }
+            var out = ""
+            var i = 0
+            func append(_ r: Range<Int>) { out += String(decoding: UnsafeBufferPointer(rebasing: b[r]), as: UTF8.self) }
+            while let open = FastText.find("${{", in: b, from: i) {
+                append(i..<open)
+                guard let close = FastText.find("}}", in: b, from: open + 3) else {
+                    // As the Character-based loop does: the text before this `${{` is written again.
+                    break
+                }
+                var lo = open + 3, hi = close
+                while lo < hi, b[lo] == 0x20 || b[lo] == 0x09 { lo += 1 }
+                while hi > lo, b[hi - 1] == 0x20 || b[hi - 1] == 0x09 { hi -= 1 }
+                let nameStart = lo + 7
+                if FastText.has(b, at: lo, "matrix."), nameStart < hi, b[nameStart..<hi].allSatisfy({ c in
+                    (c >= 0x61 && c <= 0x7A) || (c >= 0x41 && c <= 0x5A) || (c >= 0x30 && c <= 0x39) || c == 0x2D || c == 0x5F
+                }) {
+                    let name = String(decoding: UnsafeBufferPointer(rebasing: b[nameStart..<hi]), as: UTF8.self)
+                    out += "${" + Expressions.variableName(forMatrixAxis: name) + "}"
+                } else {
+                    append(open..<(close + 2))
+                }
+                i = close + 2
+            }
+            append(i..<b.count)
+            return out
+        }
     }
 
     // MARK: Job names
@@ -176,10 +217,12 @@ struct GitLabWriterState {
 
     // MARK: Stages from the needs graph
 
-    /// Valid needs of a job (unknown jobs and cycle-closing edges dropped, with a ledger entry).
-    var validNeeds: [String: [Need]] {
+    /// Valid needs of each job: needs on jobs the workflow does not have dropped (`computeStages`
+    /// records them). Cycle-closing edges stay; `computeStages` only leaves them out of the levels.
+    static func validNeeds(_ p: Pipeline) -> [String: [Need]] {
+        let ids = Set(p.jobs.map(\.id))
         var out: [String: [Need]] = [:]
-        for job in p.jobs { out[job.id] = job.needs.filter { n in p.jobs.contains { $0.id == n.job } } }
+        for job in p.jobs { out[job.id] = job.needs.filter { ids.contains($0.job) } }
         return out
     }
 
@@ -241,7 +284,7 @@ struct GitLabWriterState {
     /// 0 build, 1 test, 2 deploy, from the job's id and name.
     static func category(_ job: Job) -> Int? {
         let text = (job.id + " " + (job.name ?? "")).lowercased()
-        func has(_ words: [String]) -> Bool { words.contains { text.contains($0) } }
+        func has(_ words: [String]) -> Bool { words.contains { FastText.contains(text, $0) } }
         if has(["deploy", "release", "publish", "deliver", "ship", "provenance", "upload"]) { return 2 }
         if has(["test", "lint", "check", "verify", "scan", "analy", "audit", "coverage", "e2e", "spec", "codeql", "style"]) { return 1 }
         if has(["build", "compile", "package", "bundle", "assemble", "setup", "prepare", "install"]) { return 0 }
