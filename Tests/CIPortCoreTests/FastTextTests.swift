@@ -160,6 +160,32 @@ struct FastTextTests {
         }
     }
 
+    @Test func replacementsSkippedOnlyWhenTheyChangeNothing() {
+        var f = Fuzz(state: 10)
+        for s in f.strings(unicodeTokens + ["{", "}", "${", "/"], count: 3000) {
+            let t = FastText.trimmed(s).dropFirst()
+            #expect(FastText.trimmingBraces(t) == t.trimmingCharacters(in: CharacterSet(charactersIn: "{}")), "\(s.debugDescription)")
+            var key = s.replacingOccurrences(of: "/", with: "-")
+            if key.isEmpty || key == "." || key == ".." { key = "cache" }
+            #expect(GitLabWriterState.cacheKey(s) == key)
+        }
+    }
+
+    /// Every bundled entry renders the same from the catalog's prepared data as from the entry alone.
+    @Test func preparedEntriesRenderAsTheEntryAlone() throws {
+        let catalog = ActionCatalog.bundled
+        try #require(!catalog.entries.isEmpty)
+        let pos = SourcePos(file: "ci.yml", line: 3, column: 5)
+        for entry in catalog.entries {
+            var step = Step(.uses(entry.action + "@v2"), pos: pos)
+            step.with = entry.knownInputs.sorted().enumerated().map { i, k in
+                KeyValue(k, i % 2 == 0 ? "value-\(i)" : "${{ matrix.k\(i) }}", pos: pos)
+            }
+            var alone = ActionRenderer(entry: entry, step: step, ref: ActionRef(entry.action + "@v2"), dialect: .github)
+            #expect(catalog.translate(step, dialect: .github) == alone.render(), "\(entry.action)")
+        }
+    }
+
     @Test func catalogLookupTakesTheLastEntryAndSeesChanges() {
         var c = ActionCatalog(entries: [ActionEntry(action: "Acme/Tool", kind: .script), ActionEntry(action: "acme/tool", kind: .setup)])
         #expect(c.lookup("ACME/tool@v1")?.kind == .setup)

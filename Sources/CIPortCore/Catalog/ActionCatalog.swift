@@ -4,22 +4,24 @@ import Foundation
 /// which actions). The catalog is data (`actions.json`); users extend it with `--catalog FILE`.
 public struct ActionCatalog: Sendable {
     public var entries: [ActionEntry] {
-        didSet { index = Self.index(entries) }
+        didSet { (index, prepared) = Self.index(entries) }
     }
     /// Entry position by lower-cased action name, the last entry winning as `lookup` always chose:
     /// one hash per `uses:` step instead of lower-casing every entry's name.
     private var index: [String: Int]
+    /// What rendering derives from each entry alone (by position), so a step does not derive it again.
+    private var prepared: [PreparedEntry]
 
     public init(entries: [ActionEntry]) {
         self.entries = entries
-        self.index = Self.index(entries)
+        (index, prepared) = Self.index(entries)
     }
 
-    private static func index(_ entries: [ActionEntry]) -> [String: Int] {
+    private static func index(_ entries: [ActionEntry]) -> ([String: Int], [PreparedEntry]) {
         var index: [String: Int] = [:]
         index.reserveCapacity(entries.count)
         for (i, e) in entries.enumerated() { index[e.action.lowercased()] = i }
-        return index
+        return (index, entries.map(PreparedEntry.init))
     }
 
     /// The catalog bundled with ciport.
@@ -87,9 +89,13 @@ extension ActionCatalog {
     }
 
     func lookup(_ ref: ActionRef) -> ActionEntry? {
+        position(ref).map { entries[$0] }
+    }
+
+    private func position(_ ref: ActionRef) -> Int? {
         let name = ref.name
         guard !name.isEmpty, !name.hasPrefix("."), !name.hasPrefix("docker:") else { return nil }
-        return index[name].map { entries[$0] }
+        return index[name]
     }
 
     /// This catalog with `other`'s entries added; `other` wins where both name an action (in place,
@@ -156,8 +162,8 @@ extension ActionCatalog {
     func translate(_ step: Step, dialect: Platform, expressions: Expressions.Options) -> ActionTranslation? {
         guard let text = step.actionRef else { return nil }
         let ref = ActionRef(text)
-        guard let entry = lookup(ref) else { return nil }
-        var renderer = ActionRenderer(entry: entry, step: step, ref: ref, dialect: dialect)
+        guard let i = position(ref) else { return nil }
+        var renderer = ActionRenderer(entry: entries[i], step: step, ref: ref, dialect: dialect, prepared: prepared[i])
         renderer.expressions = expressions
         return renderer.render()
     }

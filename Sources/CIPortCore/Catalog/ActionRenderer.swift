@@ -66,6 +66,29 @@ enum Template {
     }
 }
 
+/// What rendering needs from a catalog entry alone: derived once per entry (`ActionCatalog` keeps
+/// one per entry) instead of once per step.
+struct PreparedEntry: Sendable {
+    /// `ActionEntry.knownInputs`.
+    let knownInputs: Set<String>
+    /// Inputs with a non-empty default, by lower-cased name.
+    let defaults: [String: String]
+    let secrets: Set<String>
+    /// Word-list inputs and the flag before each word, by lower-cased name.
+    let words: [String: String]
+    let raw: Set<String>
+
+    init(_ entry: ActionEntry) {
+        knownInputs = entry.knownInputs
+        var defaults: [String: String] = [:]
+        for (k, v) in entry.inputs ?? [:] where !v.isEmpty { defaults[k.lowercased()] = v }
+        self.defaults = defaults
+        secrets = Set((entry.secrets ?? []).map { $0.lowercased() })
+        words = Dictionary((entry.words ?? [:]).map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { a, _ in a })
+        raw = Set((entry.raw ?? []).map { $0.lowercased() })
+    }
+}
+
 /// Turns one step and its catalog entry into an `ActionTranslation`.
 struct ActionRenderer {
     /// Where a substituted value goes; decides translation, quoting and tag-making.
@@ -79,16 +102,18 @@ struct ActionRenderer {
     var expressions = Expressions.Options()
     /// The step's non-empty `with:` values by lower-cased input name.
     private var given: [String: String] = [:]
-    private var defaults: [String: String] = [:]
-    private var secrets: Set<String>
+    private let known: Set<String>
+    private let defaults: [String: String]
+    private let secrets: Set<String>
     /// Word-list inputs and the flag before each word.
-    private var words: [String: String]
-    private var raw: Set<String>
+    private let words: [String: String]
+    private let raw: Set<String>
     private var out = ActionTranslation()
     private var variables: [String: String] = [:]
     private var variableOrder: [String] = []
 
-    init(entry: ActionEntry, step: Step, ref: ActionRef, dialect: Platform) {
+    /// `prepared` is `PreparedEntry(entry)`, when the caller keeps one.
+    init(entry: ActionEntry, step: Step, ref: ActionRef, dialect: Platform, prepared: PreparedEntry? = nil) {
         self.entry = entry
         self.step = step
         self.ref = ref
@@ -96,11 +121,13 @@ struct ActionRenderer {
         for kv in step.with where !FastText.isBlank(kv.value) {
             given[kv.key.lowercased()] = kv.value
         }
-        for (k, v) in entry.inputs ?? [:] where !v.isEmpty { defaults[k.lowercased()] = v }
         if let r = entry.refInput, given[r.lowercased()] == nil, let v = ref.meaningfulRef { given[r.lowercased()] = v }
-        secrets = Set((entry.secrets ?? []).map { $0.lowercased() })
-        words = Dictionary((entry.words ?? [:]).map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { a, _ in a })
-        raw = Set((entry.raw ?? []).map { $0.lowercased() })
+        let p = prepared ?? PreparedEntry(entry)
+        known = p.knownInputs
+        defaults = p.defaults
+        secrets = p.secrets
+        words = p.words
+        raw = p.raw
     }
 
     mutating func render() -> ActionTranslation {
@@ -112,7 +139,6 @@ struct ActionRenderer {
             if let n = entry.note { out.notes.append(renderNote(n)) }
             return out
         }
-        let known = entry.knownInputs
         for kv in step.with where !known.contains(kv.key.lowercased()) {
             lower(.approximated, "input '\(kv.key)' has no GitLab counterpart here and is not carried over")
         }
@@ -477,7 +503,7 @@ struct ActionRenderer {
     }
 
     static func bareReference(_ s: String) -> String {
-        "$" + FastText.trimmed(s).dropFirst().trimmingCharacters(in: CharacterSet(charactersIn: "{}"))
+        "$" + FastText.trimmingBraces(FastText.trimmed(s).dropFirst())
     }
 
     /// `${{ secrets.X }}`, `${{ env.X }}`, `${{ vars.X }}` → `X`; `${{ github.token }}` → `GITHUB_TOKEN`.

@@ -604,7 +604,7 @@ extension GitLabWriterState {
 
     /// GitLab cache keys cannot hold `/` nor be `.` or `..`.
     static func cacheKey(_ s: String) -> String {
-        var k = s.replacingOccurrences(of: "/", with: "-")
+        var k = FastText.isPlainASCII(s, avoiding: { $0 == 0x2F }) ? s : s.replacingOccurrences(of: "/", with: "-")
         if k.isEmpty || k == "." || k == ".." { k = "cache" }
         return k
     }

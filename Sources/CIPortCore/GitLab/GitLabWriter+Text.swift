@@ -232,18 +232,37 @@ enum FastText {
         }
     }
 
+    /// Whether `s` is ASCII without any byte `special` picks: then `replacingOccurrences` of those
+    /// characters leaves it as it is. Only ASCII text is sure to hold none of them, as Foundation's
+    /// search is not literal (U+1FEF GREEK VARIA is canonically a backtick).
+    @inline(__always)
+    static func isPlainASCII(_ s: String, avoiding special: (UInt8) -> Bool) -> Bool {
+        withBytes(s) { b in isASCII(b) && !b.contains(where: special) }
+    }
+
     /// `s` with every `"` preceded by a backslash (`replacingOccurrences(of: "\"", with: "\\\"")`).
     static func escapingQuotes(_ s: String) -> String {
-        // Only ASCII text is sure to hold no quote: Foundation's search is not literal.
-        if withBytes(s, { b in isASCII(b) && !b.contains(0x22) }) { return s }
+        if isPlainASCII(s, avoiding: { $0 == 0x22 }) { return s }
         return s.replacingOccurrences(of: "\"", with: "\\\"")
+    }
+
+    /// `s.trimmingCharacters(in: CharacterSet(charactersIn: "{}"))`.
+    static func trimmingBraces(_ s: Substring) -> String {
+        let scalars = s.unicodeScalars
+        var lo = scalars.startIndex, hi = scalars.endIndex
+        while lo < hi, scalars[lo] == "{" || scalars[lo] == "}" { lo = scalars.index(after: lo) }
+        while hi > lo {
+            let before = scalars.index(before: hi)
+            guard scalars[before] == "{" || scalars[before] == "}" else { break }
+            hi = before
+        }
+        return String(scalars[lo..<hi])
     }
 
     /// `s` with `\`, `"` and `` ` `` escaped for a double-quoted shell string, as the chained
     /// `replacingOccurrences` calls did.
     static func escapingForDoubleQuotes(_ s: String) -> String {
-        // Only ASCII text is sure to need none (U+1FEF GREEK VARIA is canonically a backtick).
-        if withBytes(s, { b in isASCII(b) && !b.contains(where: { $0 == 0x5C || $0 == 0x22 || $0 == 0x60 }) }) { return s }
+        if isPlainASCII(s, avoiding: { $0 == 0x5C || $0 == 0x22 || $0 == 0x60 }) { return s }
         return s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
             .replacingOccurrences(of: "`", with: "\\`")
     }

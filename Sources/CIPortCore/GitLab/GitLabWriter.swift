@@ -7,7 +7,11 @@ import Foundation
 /// `# ciport:` comment on the output key a person has to check.
 public enum GitLabWriter {
     public static func write(_ p: Pipeline, options: ConvertOptions, ledger: inout Ledger) -> YOut {
-        var w = GitLabWriterState(pipeline: p, options: options, ledger: ledger)
+        // The writer takes the caller's ledger rather than a second reference to it, so its first
+        // record does not copy every entry.
+        var moved = Ledger()
+        swap(&moved, &ledger)
+        var w = GitLabWriterState(pipeline: p, options: options, ledger: consume moved)
         defer { ledger = w.ledger }
         return w.write()
     }
@@ -195,7 +199,8 @@ struct GitLabWriterState {
     mutating func assignNames() {
         var taken = Set<String>()
         for job in p.jobs {
-            var name = job.id.replacingOccurrences(of: " ", with: "-").replacingOccurrences(of: "\t", with: "-")
+            var name = FastText.isPlainASCII(job.id, avoiding: { $0 == 0x20 || $0 == 0x09 }) ? job.id
+                : job.id.replacingOccurrences(of: " ", with: "-").replacingOccurrences(of: "\t", with: "-")
             while name.hasPrefix(".") { name.removeFirst() }  // a leading dot hides a GitLab job
             if name.isEmpty { name = "job" }
             let pagesIntended = job.id == "pages" && job.steps.contains { ($0.actionRef ?? "").lowercased().hasPrefix("actions/deploy-pages") }
