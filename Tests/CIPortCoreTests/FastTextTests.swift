@@ -171,7 +171,8 @@ struct FastTextTests {
         }
     }
 
-    /// Every bundled entry renders the same from the catalog's prepared data as from the entry alone.
+    /// Every bundled entry renders the same from the catalog's prepared data as from the entry alone,
+    /// and its outputs alone are those of the whole rendering.
     @Test func preparedEntriesRenderAsTheEntryAlone() throws {
         let catalog = ActionCatalog.bundled
         try #require(!catalog.entries.isEmpty)
@@ -182,7 +183,10 @@ struct FastTextTests {
                 KeyValue(k, i % 2 == 0 ? "value-\(i)" : "${{ matrix.k\(i) }}", pos: pos)
             }
             var alone = ActionRenderer(entry: entry, step: step, ref: ActionRef(entry.action + "@v2"), dialect: .github)
-            #expect(catalog.translate(step, dialect: .github) == alone.render(), "\(entry.action)")
+            let full = catalog.translate(step, dialect: .github)
+            #expect(full == alone.render(), "\(entry.action)")
+            // The outputs alone, as the writer's output plan asks for them.
+            #expect(catalog.outputs(step, dialect: .github, expressions: Expressions.Options()) == full?.outputs, "\(entry.action)")
         }
     }
 

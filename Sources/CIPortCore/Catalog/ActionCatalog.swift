@@ -161,11 +161,23 @@ extension ActionCatalog {
     /// step outputs earlier lines export).
     func translate(_ step: Step, dialect: Platform, expressions: Expressions.Options) -> ActionTranslation? {
         guard let text = step.actionRef else { return nil }
-        let ref = ActionRef(text)
-        guard let i = position(ref) else { return nil }
-        var renderer = ActionRenderer(entry: entries[i], step: step, ref: ref, dialect: dialect, prepared: prepared[i])
+        guard var renderer = renderer(step, text, dialect: dialect) else { return nil }
         renderer.expressions = expressions
         return renderer.render()
+    }
+
+    /// `translate(step, …)?.outputs`, without rendering the rest of the translation.
+    func outputs(_ step: Step, dialect: Platform, expressions: Expressions.Options) -> [KeyValue]? {
+        guard let text = step.actionRef, var renderer = renderer(step, text, dialect: dialect) else { return nil }
+        renderer.expressions = expressions
+        return renderer.renderOutputs()
+    }
+
+    private func renderer(_ step: Step, _ text: String, dialect: Platform) -> ActionRenderer? {
+        let ref = ActionRef(text)
+        guard let i = position(ref) else { return nil }
+        let p = prepared[i]
+        return ActionRenderer(entry: p.entry, step: step, ref: ref, dialect: dialect, prepared: p)
     }
 }
 

@@ -66,9 +66,11 @@ enum Template {
     }
 }
 
-/// What rendering needs from a catalog entry alone: derived once per entry (`ActionCatalog` keeps
-/// one per entry) instead of once per step.
-struct PreparedEntry: Sendable {
+/// A catalog entry with what rendering derives from it alone: built once per entry (`ActionCatalog`
+/// keeps one per entry) instead of once per step, and shared by reference, so a step does not copy
+/// the entry either.
+final class PreparedEntry: Sendable {
+    let entry: ActionEntry
     /// `ActionEntry.knownInputs`.
     let knownInputs: Set<String>
     /// Inputs with a non-empty default, by lower-cased name.
@@ -77,8 +79,12 @@ struct PreparedEntry: Sendable {
     /// Word-list inputs and the flag before each word, by lower-cased name.
     let words: [String: String]
     let raw: Set<String>
+    /// `outputs` in name order.
+    let outputs: [(name: String, template: String)]
 
     init(_ entry: ActionEntry) {
+        self.entry = entry
+        outputs = (entry.outputs ?? [:]).sorted(by: { $0.key < $1.key }).map { ($0.key, $0.value) }
         knownInputs = entry.knownInputs
         var defaults: [String: String] = [:]
         for (k, v) in entry.inputs ?? [:] where !v.isEmpty { defaults[k.lowercased()] = v }
@@ -94,7 +100,8 @@ struct ActionRenderer {
     /// Where a substituted value goes; decides translation, quoting and tag-making.
     enum Place { case script, value, image, note }
 
-    let entry: ActionEntry
+    private let prepared: PreparedEntry
+    var entry: ActionEntry { prepared.entry }
     let step: Step
     let ref: ActionRef
     let dialect: Platform
@@ -114,7 +121,7 @@ struct ActionRenderer {
 
     /// `prepared` is `PreparedEntry(entry)`, when the caller keeps one.
     init(entry: ActionEntry, step: Step, ref: ActionRef, dialect: Platform, prepared: PreparedEntry? = nil) {
-        self.entry = entry
+        self.prepared = prepared ?? PreparedEntry(entry)
         self.step = step
         self.ref = ref
         self.dialect = dialect
@@ -122,7 +129,7 @@ struct ActionRenderer {
             given[kv.key.lowercased()] = kv.value
         }
         if let r = entry.refInput, given[r.lowercased()] == nil, let v = ref.meaningfulRef { given[r.lowercased()] = v }
-        let p = prepared ?? PreparedEntry(entry)
+        let p = self.prepared
         known = p.knownInputs
         defaults = p.defaults
         secrets = p.secrets
@@ -148,18 +155,15 @@ struct ActionRenderer {
         if out.image != nil { out.imageEntrypoint = entry.entrypoint }
         if let a = entry.artifacts { renderArtifacts(a) }
         if let r = entry.release { renderRelease(r) }
-        for (name, expr) in (entry.outputs ?? [:]).sorted(by: { $0.key < $1.key }) {
-            if let v = render(expr, .value, field: "output \(name)", quiet: true) {
-                out.outputs.append(KeyValue(name, v, pos: step.pos))
-            }
-        }
+        out.outputs = renderOutputs()
 
         var decidedAtRunTime: Set<String> = []
-        for option in entry.options ?? [] where applies(option, &decidedAtRunTime) {
+        let options = entry.options ?? []
+        for i in options.indices where applies(options[i], &decidedAtRunTime) {
             let before = out.image
-            applyFragment(image: option.image, script: option.script, variables: option.variables,
-                          idTokens: option.idTokens, services: option.services, cache: option.cache,
-                          fidelity: option.fidelity, note: option.note)
+            applyFragment(image: options[i].image, script: options[i].script, variables: options[i].variables,
+                          idTokens: options[i].idTokens, services: options[i].services, cache: options[i].cache,
+                          fidelity: options[i].fidelity, note: options[i].note)
             // An option's image is another tool's image: the entry's entrypoint no longer applies.
             if out.image != before { out.imageEntrypoint = nil }
         }
@@ -167,6 +171,19 @@ struct ActionRenderer {
         // Plumbing GitLab does itself writes nothing but variables, unless an option asked for commands.
         out.implicit = entry.kind == .implicit && out.script.isEmpty
         return out
+    }
+
+    /// The entry's outputs (`render().outputs`). Their values depend on the step's inputs alone, not
+    /// on the rest of the rendering, so a caller that only needs them can stop here.
+    mutating func renderOutputs() -> [KeyValue] {
+        guard entry.kind != .unsupported else { return [] }
+        var outputs: [KeyValue] = []
+        for (name, template) in prepared.outputs {
+            if let v = render(template, .value, field: "output \(name)", quiet: true) {
+                outputs.append(KeyValue(name, v, pos: step.pos))
+            }
+        }
+        return outputs
     }
 
     private mutating func applies(_ option: ActionEntry.Option, _ decidedAtRunTime: inout Set<String>) -> Bool {

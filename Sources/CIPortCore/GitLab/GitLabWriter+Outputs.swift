@@ -52,8 +52,8 @@ extension GitLabWriterState {
                 guard FastText.contains(script, "GITHUB_OUTPUT") else { continue }
                 outputReloads[step.pos] = names.map { (Expressions.variableName(forOutput: $0, step: id), $0) }
                 for n in names { expr.resolvedOutputs.insert(Expressions.variableName(forOutput: n, step: id)) }
-            } else if let tr = options.catalog.translate(step, dialect: .github, expressions: expr) {
-                for kv in tr.outputs where names.contains(kv.key.lowercased()) {
+            } else if let outputs = options.catalog.outputs(step, dialect: .github, expressions: expr) {
+                for kv in outputs where names.contains(kv.key.lowercased()) {
                     let v = Expressions.variableName(forOutput: kv.key, step: id)
                     if ActionRenderer.isVariableReference(kv.value) {
                         expr.outputAliases[v] = String(ActionRenderer.bareReference(kv.value).dropFirst())
