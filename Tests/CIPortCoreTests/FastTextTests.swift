@@ -129,6 +129,11 @@ struct FastTextTests {
             #expect(GitLabWriterState.rewriteMatrixRefsASCII(s) == GitLabWriterState.rewriteMatrixRefsCharacters(s), "\(s.debugDescription)")
         }
         #expect(GitLabWriterState.rewriteMatrixRefsASCII("é ${{ matrix.os }}") == nil)
+        // An unterminated `${{` is kept once (the text before it was written twice).
+        for s in ["echo ${{ matrix.os }} ${{ oops", "run matrix.x ${{ oops", "é matrix.x ${{ oops"] {
+            let head = String(s[..<s.range(of: "${{ oops")!.lowerBound])
+            #expect(GitLabWriterState.rewriteMatrixRefs(s) == GitLabWriterState.rewriteMatrixRefs(head) + "${{ oops")
+        }
     }
 
     @Test func templatesParseAsByCharacters() {

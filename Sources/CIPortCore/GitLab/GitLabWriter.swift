@@ -141,7 +141,11 @@ struct GitLabWriterState {
         var rest = Substring(s)
         while let open = rest.range(of: "${{") {
             out += rest[..<open.lowerBound]
-            guard let close = rest[open.upperBound...].range(of: "}}") else { break }
+            guard let close = rest[open.upperBound...].range(of: "}}") else {
+                // An unterminated `${{` and what follows stay as they are, for the expression layer.
+                rest = rest[open.lowerBound...]
+                break
+            }
             let expr = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
             let name = expr.dropFirst("matrix.".count)
             if expr.hasPrefix("matrix."), !name.isEmpty,
@@ -166,7 +170,7 @@ struct GitLabWriterState {
             while let open = FastText.find("${{", in: b, from: i) {
                 append(i..<open)
                 guard let close = FastText.find("}}", in: b, from: open + 3) else {
-                    // As the Character-based loop does: the text before this `${{` is written again.
+                    i = open
                     break
                 }
                 var lo = open + 3, hi = close
