@@ -3,10 +3,25 @@ import Foundation
 /// Well-known GitHub actions and what they become on GitLab (and which GitLab constructs become
 /// which actions). The catalog is data (`actions.json`); users extend it with `--catalog FILE`.
 public struct ActionCatalog: Sendable {
-    public var entries: [ActionEntry]
+    public var entries: [ActionEntry] {
+        didSet { (index, prepared) = Self.index(entries) }
+    }
+    /// Entry position by lower-cased action name, the last entry winning as `lookup` always chose:
+    /// one hash per `uses:` step instead of lower-casing every entry's name.
+    private var index: [String: Int]
+    /// What rendering derives from each entry alone (by position), so a step does not derive it again.
+    private var prepared: [PreparedEntry]
 
     public init(entries: [ActionEntry]) {
         self.entries = entries
+        (index, prepared) = Self.index(entries)
+    }
+
+    private static func index(_ entries: [ActionEntry]) -> ([String: Int], [PreparedEntry]) {
+        var index: [String: Int] = [:]
+        index.reserveCapacity(entries.count)
+        for (i, e) in entries.enumerated() { index[e.action.lowercased()] = i }
+        return (index, entries.map(PreparedEntry.init))
     }
 
     /// The catalog bundled with ciport.
@@ -70,9 +85,17 @@ extension ActionCatalog {
     /// The entry for a `uses:` reference (`actions/setup-node@v4`), ignoring the version and case.
     /// Local actions (`./…`) and images (`docker://…`) are never catalog entries.
     public func lookup(_ ref: String) -> ActionEntry? {
-        let name = ActionRef(ref).name
+        lookup(ActionRef(ref))
+    }
+
+    func lookup(_ ref: ActionRef) -> ActionEntry? {
+        position(ref).map { entries[$0] }
+    }
+
+    private func position(_ ref: ActionRef) -> Int? {
+        let name = ref.name
         guard !name.isEmpty, !name.hasPrefix("."), !name.hasPrefix("docker:") else { return nil }
-        return entries.last { $0.action.lowercased() == name }
+        return index[name]
     }
 
     /// This catalog with `other`'s entries added; `other` wins where both name an action (in place,
@@ -137,10 +160,24 @@ extension ActionCatalog {
     /// `translate` with what the writer knows about the pipeline (how inputs are spelled, which
     /// step outputs earlier lines export).
     func translate(_ step: Step, dialect: Platform, expressions: Expressions.Options) -> ActionTranslation? {
-        guard let ref = step.actionRef, let entry = lookup(ref) else { return nil }
-        var renderer = ActionRenderer(entry: entry, step: step, ref: ActionRef(ref), dialect: dialect)
+        guard let text = step.actionRef else { return nil }
+        guard var renderer = renderer(step, text, dialect: dialect) else { return nil }
         renderer.expressions = expressions
         return renderer.render()
+    }
+
+    /// `translate(step, …)?.outputs`, without rendering the rest of the translation.
+    func outputs(_ step: Step, dialect: Platform, expressions: Expressions.Options) -> [KeyValue]? {
+        guard let text = step.actionRef, var renderer = renderer(step, text, dialect: dialect) else { return nil }
+        renderer.expressions = expressions
+        return renderer.renderOutputs()
+    }
+
+    private func renderer(_ step: Step, _ text: String, dialect: Platform) -> ActionRenderer? {
+        let ref = ActionRef(text)
+        guard let i = position(ref) else { return nil }
+        let p = prepared[i]
+        return ActionRenderer(entry: p.entry, step: step, ref: ref, dialect: dialect, prepared: p)
     }
 }
 
@@ -150,11 +187,33 @@ struct ActionRef {
     var ref: String?
 
     init(_ text: String) {
+        (name, ref) = Self.parseASCII(text) ?? Self.parseCharacters(text)
+    }
+
+    /// `init` for any text, by Characters.
+    static func parseCharacters(_ text: String) -> (name: String, ref: String?) {
         let parts = text.trimmingCharacters(in: .whitespaces).split(separator: "@", maxSplits: 1)
         var n = parts.first.map(String.init) ?? ""
         while n.hasSuffix("/") { n.removeLast() }
-        name = n.lowercased()
-        ref = parts.count > 1 ? String(parts[1]) : nil
+        return (n.lowercased(), parts.count > 1 ? String(parts[1]) : nil)
+    }
+
+    /// `init` over the bytes of ASCII text, where bytes and Characters agree; nil for other text.
+    static func parseASCII(_ text: String) -> (name: String, ref: String?)? {
+        FastText.withBytes(text) { b -> (String, String?)? in
+            guard FastText.isASCII(b) else { return nil }
+            var lo = 0, hi = b.count
+            while lo < hi, b[lo] == 0x20 || b[lo] == 0x09 { lo += 1 }
+            while hi > lo, b[hi - 1] == 0x20 || b[hi - 1] == 0x09 { hi -= 1 }
+            // `split(separator: "@", maxSplits: 1)`: empty pieces are dropped and do not count as a split.
+            let parts = UnsafeBufferPointer(rebasing: b[lo..<hi]).split(separator: 0x40, maxSplits: 1)
+            guard let first = parts.first else { return ("", nil) }
+            var end = first.endIndex
+            while end > first.startIndex, first[end - 1] == 0x2F { end -= 1 }
+            let name = FastText.lowercasedASCII(b, (first.startIndex + lo)..<(end + lo))
+            let ref = parts.count > 1 ? String(decoding: parts[1], as: UTF8.self) : nil
+            return (name, ref)
+        }
     }
 
     /// The ref when it names something (a toolchain, a version), not a commit SHA or a branch.

@@ -9,6 +9,11 @@ enum Template {
 
     /// Splits a template; an unclosed `{{` is text.
     static func parse(_ template: String) -> [Piece] {
+        parseASCII(template) ?? parseCharacters(template)
+    }
+
+    /// `parse` for any text, by Characters.
+    static func parseCharacters(_ template: String) -> [Piece] {
         var pieces: [Piece] = []
         var rest = Substring(template)
         while let open = rest.range(of: "{{") {
@@ -27,8 +32,66 @@ enum Template {
         return pieces
     }
 
+    /// `parse` over the bytes of ASCII text (catalog templates are), where bytes and Characters
+    /// agree; nil for other text.
+    static func parseASCII(_ template: String) -> [Piece]? {
+        FastText.withBytes(template) { b -> [Piece]? in
+            guard FastText.isASCII(b) else { return nil }
+            func text(_ lo: Int, _ hi: Int) -> String { String(decoding: UnsafeBufferPointer(rebasing: b[lo..<hi]), as: UTF8.self) }
+            func trimmed(_ lo: Int, _ hi: Int) -> String {
+                var lo = lo, hi = hi
+                while lo < hi, b[lo] == 0x20 || b[lo] == 0x09 { lo += 1 }
+                while hi > lo, b[hi - 1] == 0x20 || b[hi - 1] == 0x09 { hi -= 1 }
+                return text(lo, hi)
+            }
+            var pieces: [Piece] = []
+            var i = 0
+            while let open = FastText.find("{{", in: b, from: i) {
+                guard let close = FastText.find("}}", in: b, from: open + 2) else { break }
+                if open > i { pieces.append(.text(text(i, open))) }
+                if let bar = b[(open + 2)..<close].firstIndex(of: 0x7C) {
+                    pieces.append(.input(name: trimmed(open + 2, bar), fallback: text(bar + 1, close)))
+                } else {
+                    pieces.append(.input(name: trimmed(open + 2, close), fallback: nil))
+                }
+                i = close + 2
+            }
+            if i < b.count { pieces.append(.text(text(i, b.count))) }
+            return pieces
+        }
+    }
+
     static func references(in template: String) -> [String] {
         parse(template).compactMap { if case .input(let n, _) = $0 { n } else { nil } }
+    }
+}
+
+/// A catalog entry with what rendering derives from it alone: built once per entry (`ActionCatalog`
+/// keeps one per entry) instead of once per step, and shared by reference, so a step does not copy
+/// the entry either.
+final class PreparedEntry: Sendable {
+    let entry: ActionEntry
+    /// `ActionEntry.knownInputs`.
+    let knownInputs: Set<String>
+    /// Inputs with a non-empty default, by lower-cased name.
+    let defaults: [String: String]
+    let secrets: Set<String>
+    /// Word-list inputs and the flag before each word, by lower-cased name.
+    let words: [String: String]
+    let raw: Set<String>
+    /// `outputs` in name order.
+    let outputs: [(name: String, template: String)]
+
+    init(_ entry: ActionEntry) {
+        self.entry = entry
+        outputs = (entry.outputs ?? [:]).sorted(by: { $0.key < $1.key }).map { ($0.key, $0.value) }
+        knownInputs = entry.knownInputs
+        var defaults: [String: String] = [:]
+        for (k, v) in entry.inputs ?? [:] where !v.isEmpty { defaults[k.lowercased()] = v }
+        self.defaults = defaults
+        secrets = Set((entry.secrets ?? []).map { $0.lowercased() })
+        words = Dictionary((entry.words ?? [:]).map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { a, _ in a })
+        raw = Set((entry.raw ?? []).map { $0.lowercased() })
     }
 }
 
@@ -37,7 +100,8 @@ struct ActionRenderer {
     /// Where a substituted value goes; decides translation, quoting and tag-making.
     enum Place { case script, value, image, note }
 
-    let entry: ActionEntry
+    private let prepared: PreparedEntry
+    var entry: ActionEntry { prepared.entry }
     let step: Step
     let ref: ActionRef
     let dialect: Platform
@@ -45,28 +109,32 @@ struct ActionRenderer {
     var expressions = Expressions.Options()
     /// The step's non-empty `with:` values by lower-cased input name.
     private var given: [String: String] = [:]
-    private var defaults: [String: String] = [:]
-    private var secrets: Set<String>
+    private let known: Set<String>
+    private let defaults: [String: String]
+    private let secrets: Set<String>
     /// Word-list inputs and the flag before each word.
-    private var words: [String: String]
-    private var raw: Set<String>
+    private let words: [String: String]
+    private let raw: Set<String>
     private var out = ActionTranslation()
     private var variables: [String: String] = [:]
     private var variableOrder: [String] = []
 
-    init(entry: ActionEntry, step: Step, ref: ActionRef, dialect: Platform) {
-        self.entry = entry
+    /// `prepared` is `PreparedEntry(entry)`, when the caller keeps one.
+    init(entry: ActionEntry, step: Step, ref: ActionRef, dialect: Platform, prepared: PreparedEntry? = nil) {
+        self.prepared = prepared ?? PreparedEntry(entry)
         self.step = step
         self.ref = ref
         self.dialect = dialect
-        for kv in step.with where !kv.value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+        for kv in step.with where !FastText.isBlank(kv.value) {
             given[kv.key.lowercased()] = kv.value
         }
-        for (k, v) in entry.inputs ?? [:] where !v.isEmpty { defaults[k.lowercased()] = v }
         if let r = entry.refInput, given[r.lowercased()] == nil, let v = ref.meaningfulRef { given[r.lowercased()] = v }
-        secrets = Set((entry.secrets ?? []).map { $0.lowercased() })
-        words = Dictionary((entry.words ?? [:]).map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { a, _ in a })
-        raw = Set((entry.raw ?? []).map { $0.lowercased() })
+        let p = self.prepared
+        known = p.knownInputs
+        defaults = p.defaults
+        secrets = p.secrets
+        words = p.words
+        raw = p.raw
     }
 
     mutating func render() -> ActionTranslation {
@@ -78,7 +146,6 @@ struct ActionRenderer {
             if let n = entry.note { out.notes.append(renderNote(n)) }
             return out
         }
-        let known = entry.knownInputs
         for kv in step.with where !known.contains(kv.key.lowercased()) {
             lower(.approximated, "input '\(kv.key)' has no GitLab counterpart here and is not carried over")
         }
@@ -88,18 +155,15 @@ struct ActionRenderer {
         if out.image != nil { out.imageEntrypoint = entry.entrypoint }
         if let a = entry.artifacts { renderArtifacts(a) }
         if let r = entry.release { renderRelease(r) }
-        for (name, expr) in (entry.outputs ?? [:]).sorted(by: { $0.key < $1.key }) {
-            if let v = render(expr, .value, field: "output \(name)", quiet: true) {
-                out.outputs.append(KeyValue(name, v, pos: step.pos))
-            }
-        }
+        out.outputs = renderOutputs()
 
         var decidedAtRunTime: Set<String> = []
-        for option in entry.options ?? [] where applies(option, &decidedAtRunTime) {
+        let options = entry.options ?? []
+        for i in options.indices where applies(options[i], &decidedAtRunTime) {
             let before = out.image
-            applyFragment(image: option.image, script: option.script, variables: option.variables,
-                          idTokens: option.idTokens, services: option.services, cache: option.cache,
-                          fidelity: option.fidelity, note: option.note)
+            applyFragment(image: options[i].image, script: options[i].script, variables: options[i].variables,
+                          idTokens: options[i].idTokens, services: options[i].services, cache: options[i].cache,
+                          fidelity: options[i].fidelity, note: options[i].note)
             // An option's image is another tool's image: the entry's entrypoint no longer applies.
             if out.image != before { out.imageEntrypoint = nil }
         }
@@ -109,12 +173,25 @@ struct ActionRenderer {
         return out
     }
 
+    /// The entry's outputs (`render().outputs`). Their values depend on the step's inputs alone, not
+    /// on the rest of the rendering, so a caller that only needs them can stop here.
+    mutating func renderOutputs() -> [KeyValue] {
+        guard entry.kind != .unsupported else { return [] }
+        var outputs: [KeyValue] = []
+        for (name, template) in prepared.outputs {
+            if let v = render(template, .value, field: "output \(name)", quiet: true) {
+                outputs.append(KeyValue(name, v, pos: step.pos))
+            }
+        }
+        return outputs
+    }
+
     private mutating func applies(_ option: ActionEntry.Option, _ decidedAtRunTime: inout Set<String>) -> Bool {
         let input = option.input.lowercased()
         let given = self.given[input]
         if option.absent == true { return given == nil }
         if option.equals == nil && option.not == nil { return given != nil }
-        guard let value = (given ?? defaults[input])?.trimmingCharacters(in: .whitespacesAndNewlines) else {
+        guard let value = (given ?? defaults[input]).map({ FastText.trimmed($0, newlines: true) }) else {
             return false
         }
         if isDynamic(value) {
@@ -145,7 +222,7 @@ struct ActionRenderer {
         if let image, let s = render(image, .image, field: "image") { out.image = s }
         for line in script ?? [] {
             if let s = render(line, .script, field: "a script line") {
-                out.script.append(s.trimmingCharacters(in: .whitespaces))
+                out.script.append(FastText.trimmed(s))
             }
         }
         for (k, v) in (vars ?? [:]).sorted(by: { $0.key < $1.key }) {
@@ -232,7 +309,7 @@ struct ActionRenderer {
         var out: [String] = []
         for t in templates ?? [] {
             guard let s = render(t, place, field: field) else { continue }
-            out += s.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            out += Self.nonEmptyLines(s)
         }
         return out
     }
@@ -334,7 +411,7 @@ struct ActionRenderer {
 
     /// A secret input as a `$VARIABLE` reference: the job gets the value from GitLab's CI/CD variables.
     private mutating func secretReference(_ input: String, _ raw: String) -> String {
-        let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = FastText.trimmed(raw, newlines: true)
         if dialect == .gitlab, Self.isVariableReference(text) { return Self.bareReference(text) }
         let r = translate(text, .value)
         var name: String?
@@ -363,7 +440,7 @@ struct ActionRenderer {
     }
 
     private func isDynamic(_ value: String) -> Bool {
-        dialect == .github ? value.contains("${{") : value.contains("$")
+        dialect == .github ? FastText.contains(value, "${{") : FastText.contains(value, "$")
     }
 
     /// `actions/cache`'s `key` ending in `hashFiles(…)` of at most two files → GitLab `key:files` + `prefix`.
@@ -373,7 +450,7 @@ struct ActionRenderer {
               Template.parse(keyTemplate).count == 1,
               let raw = given[name.lowercased()]
         else { return nil }
-        var text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        var text = FastText.trimmed(raw, newlines: true)
         var files: [String] = []
         // Peel `${{ hashFiles('a', 'b') }}` calls (and the `-` between them) off the end.
         while text.hasSuffix("}}"), let open = text.range(of: "${{", options: .backwards) {
@@ -414,11 +491,27 @@ struct ActionRenderer {
             i += 1
         }
         items.append(cur)
-        return items.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        return items.map { FastText.trimmed($0) }.filter { !$0.isEmpty }
+    }
+
+    /// Each line of `s` trimmed of blanks, empty ones left out (`split(whereSeparator: \.isNewline)`,
+    /// each piece `trimmingCharacters(in: .whitespaces)`).
+    static func nonEmptyLines(_ s: String) -> [String] {
+        let fast: [String]? = FastText.withBytes(s) { b in
+            guard FastText.isASCII(b) else { return nil }
+            // ASCII newlines are LF, VT, FF and CR; CR LF, one Character, only yields an empty piece more.
+            return b.split(whereSeparator: { $0 >= 0x0A && $0 <= 0x0D }).compactMap { line in
+                var lo = line.startIndex, hi = line.endIndex
+                while lo < hi, b[lo] == 0x20 || b[lo] == 0x09 { lo += 1 }
+                while hi > lo, b[hi - 1] == 0x20 || b[hi - 1] == 0x09 { hi -= 1 }
+                return lo < hi ? String(decoding: UnsafeBufferPointer(rebasing: b[lo..<hi]), as: UTF8.self) : nil
+            }
+        }
+        return fast ?? s.split(whereSeparator: \.isNewline).map { FastText.trimmed($0) }.filter { !$0.isEmpty }
     }
 
     static func isVariableReference(_ s: String) -> Bool {
-        let t = s.trimmingCharacters(in: .whitespaces)
+        let t = FastText.trimmed(s)
         guard t.hasPrefix("$") else { return false }
         var body = Substring(t.dropFirst())
         if body.hasPrefix("{") && body.hasSuffix("}") { body = body.dropFirst().dropLast() }
@@ -427,13 +520,13 @@ struct ActionRenderer {
     }
 
     static func bareReference(_ s: String) -> String {
-        "$" + s.trimmingCharacters(in: .whitespaces).dropFirst().trimmingCharacters(in: CharacterSet(charactersIn: "{}"))
+        "$" + FastText.trimmingBraces(FastText.trimmed(s).dropFirst())
     }
 
     /// `${{ secrets.X }}`, `${{ env.X }}`, `${{ vars.X }}` → `X`; `${{ github.token }}` → `GITHUB_TOKEN`.
     static func githubReference(_ s: String) -> String? {
         guard s.hasPrefix("${{"), s.hasSuffix("}}") else { return nil }
-        let inner = s.dropFirst(3).dropLast(2).trimmingCharacters(in: .whitespaces)
+        let inner = FastText.trimmed(s.dropFirst(3).dropLast(2))
         if inner == "github.token" { return "GITHUB_TOKEN" }
         for ctx in ["secrets.", "env.", "vars."] where inner.hasPrefix(ctx) {
             let n = inner.dropFirst(ctx.count)
@@ -447,8 +540,8 @@ struct ActionRenderer {
     /// A version as setup actions take it (`3.x`, `v20`, `lts/*`, `8.0.x`) as a Docker image tag;
     /// nil for ranges (`>=3.8`, `^1.2`) that no tag names.
     static func imageTag(_ version: String) -> String? {
-        var t = version.trimmingCharacters(in: .whitespacesAndNewlines)
-        if t.contains("$") { return t }
+        var t = FastText.trimmed(version, newlines: true)
+        if FastText.contains(t, "$") { return t }
         if t == "lts/*" { return "lts" }
         if t.hasPrefix("lts/") { t = String(t.dropFirst(4)) }
         if t.hasPrefix("v") || t.hasPrefix("V"), t.dropFirst().first?.isNumber == true { t.removeFirst() }

@@ -47,15 +47,15 @@ extension GitLabWriterState {
     /// only creates a release the release-cli image.
     mutating func chooseToolImage(_ job: Job, _ o: inout JobOut) {
         // `docker build` in a run step used the GitHub runner's daemon; on GitLab that is a dind service.
-        let docker = job.steps.contains { ($0.script ?? "").range(of: #"(^|[\s;&|(])docker (build|push|run|login|tag|buildx|compose) "#, options: .regularExpression) != nil }
+        let docker = job.steps.contains { $0.script.map(FastText.runsDockerCommand) ?? false }
         if docker, job.image == nil, o.image == nil || o.image?.name == Self.dindImage,
-           !o.catalogServices.contains(where: { $0.image.contains("dind") }) {
+           !o.catalogServices.contains(where: { FastText.contains($0.image, "dind") }) {
             o.catalogServices.append(Service(image: "docker:27-dind", pos: job.pos))
             if o.hasVariable("DOCKER_TLS_CERTDIR") == nil { o.addVariable("DOCKER_TLS_CERTDIR", "/certs") }
             note("jobs.\(job.id)", job.pos, .approximated, "docker commands run against a docker:dind service in the docker:27 image")
         }
         guard job.image == nil, o.image == nil else { return }
-        if o.catalogServices.contains(where: { $0.image.contains("dind") }) {
+        if o.catalogServices.contains(where: { FastText.contains($0.image, "dind") }) {
             o.image = (Self.dindImage, "docker", nil)
         } else if o.release != nil, job.steps.allSatisfy({ $0.actionRef != nil }) {
             o.image = (Self.releaseImage, "release", nil)
@@ -68,7 +68,7 @@ extension GitLabWriterState {
         var serviceComments = o.serviceComments
         for s in o.catalogServices where !job.services.contains(where: { $0.image == s.image }) {
             services.append(YOutItem(.string(s.image)))
-            if s.image.contains("dind") {
+            if FastText.contains(s.image, "dind") {
                 let image = job.image?.name ?? o.image?.name ?? ""
                 if !image.hasPrefix("docker:") {
                     // Only the docker image finds the daemon and its TLS certificates by itself.

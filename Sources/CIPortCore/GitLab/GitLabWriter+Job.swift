@@ -237,7 +237,7 @@ extension GitLabWriterState {
         }
         let path = "\(jp).runs-on"
         let labels = r.labels.map { $0.lowercased() }
-        if labels.contains(where: { $0.contains("${{") }) {
+        if labels.contains(where: { FastText.contains($0, "${{") }) {
             note(path, r.pos, .needsReview, "runner chosen by an expression; GitLab runner tags must be set by hand")
             if o.entries["image"] == nil { o.set("image", .string("ubuntu:24.04")) }
             o.comment("image", "ciport: runs-on \(r.labels.joined(separator: ", ")) is chosen at run time; pick runner tags per matrix entry")
@@ -274,7 +274,7 @@ extension GitLabWriterState {
         if tags.isEmpty { tags = ["self-hosted"] }
         o.set("tags", .strings(tags), ["ciport: register GitLab runners with these tags (from runs-on)"])
         note(path, r.pos, .approximated, "self-hosted runner labels → GitLab runner tags")
-        if o.entries["image"] == nil && tags.contains(where: { $0.lowercased().contains("linux") }) {
+        if o.entries["image"] == nil && tags.contains(where: { FastText.contains($0.lowercased(), "linux") }) {
             o.set("image", .string("ubuntu:24.04"))
         }
     }
@@ -370,7 +370,7 @@ extension GitLabWriterState {
         let aliases = Set(o.hostRewrites.compactMap { $0.1.split(separator: ":").first.map(String.init) })
         for v in o.variables {
             var value = v.value
-            for (from, to) in o.hostRewrites where value.contains(from) {
+            for (from, to) in o.hostRewrites where FastText.contains(value, from) {
                 value = value.replacingOccurrences(of: from, with: to)
                 rewritten = true
             }
@@ -401,7 +401,7 @@ extension GitLabWriterState {
             o.keyComments.append("ciport: needs-review: matrix computed by '\(e)'; write parallel:matrix by hand or generate a child pipeline")
             return
         }
-        if mx.axes.contains(where: { $0.values.contains { $0.contains("${{") } }) {
+        if mx.axes.contains(where: { $0.values.contains { FastText.contains($0, "${{") } }) {
             note(mp, mx.pos, .needsReview, "matrix values computed by expressions")
             o.keyComments.append("ciport: needs-review: matrix values are expressions; write parallel:matrix by hand")
             return
@@ -496,7 +496,7 @@ extension GitLabWriterState {
             m.set("name", name)
             if let url = env.url {
                 let u = text(url, .value, path: "\(jp).environment.url", pos: env.pos, matrix: true, notes: &ns).text
-                if u.range(of: #"^(https?://.+|\$[A-Za-z]+)"#, options: .regularExpression) != nil, !u.contains("${{") {
+                if FastText.isURLOrVariable(u), !FastText.contains(u, "${{") {
                     m.set("url", u)
                 } else {
                     note("\(jp).environment.url", env.pos, .needsReview, "URL known only at run time; GitLab reads it from a dotenv variable")
@@ -604,7 +604,7 @@ extension GitLabWriterState {
 
     /// GitLab cache keys cannot hold `/` nor be `.` or `..`.
     static func cacheKey(_ s: String) -> String {
-        var k = s.replacingOccurrences(of: "/", with: "-")
+        var k = FastText.isPlainASCII(s, avoiding: { $0 == 0x2F }) ? s : s.replacingOccurrences(of: "/", with: "-")
         if k.isEmpty || k == "." || k == ".." { k = "cache" }
         return k
     }

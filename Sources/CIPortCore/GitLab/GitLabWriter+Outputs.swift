@@ -23,11 +23,11 @@ extension GitLabWriterState {
         texts += job.outputs.map(\.value) + job.variables.map(\.value)
         texts += [job.environment?.name ?? "", job.environment?.url ?? "", job.condition?.expression ?? ""]
         var refs = Set<[String]>()
-        let re = try! NSRegularExpression(pattern: #"steps\.([A-Za-z0-9_-]+)\.outputs\.([A-Za-z0-9_-]+)"#)
-        for t in texts where t.contains("outputs") {
-            let ns = t as NSString
-            for m in re.matches(in: t, range: NSRange(location: 0, length: ns.length)) {
-                refs.insert([ns.substring(with: m.range(at: 1)).lowercased(), ns.substring(with: m.range(at: 2)).lowercased()])
+        for t in texts {
+            // Both parts are ASCII, so lower-casing their bytes is what `lowercased()` does.
+            FastText.stepOutputMatches(t, needName: true) { b, id, name in
+                refs.insert([FastText.lowercasedASCII(b, id), FastText.lowercasedASCII(b, name)])
+                return true
             }
         }
         return refs
@@ -49,11 +49,11 @@ extension GitLabWriterState {
             let names = refs.filter { $0[0] == id.lowercased() }.map { $0[1] }.sorted()
             guard !names.isEmpty else { continue }
             if let script = step.script {
-                guard script.contains("GITHUB_OUTPUT") else { continue }
+                guard FastText.contains(script, "GITHUB_OUTPUT") else { continue }
                 outputReloads[step.pos] = names.map { (Expressions.variableName(forOutput: $0, step: id), $0) }
                 for n in names { expr.resolvedOutputs.insert(Expressions.variableName(forOutput: n, step: id)) }
-            } else if let tr = options.catalog.translate(step, dialect: .github, expressions: expr) {
-                for kv in tr.outputs where names.contains(kv.key.lowercased()) {
+            } else if let outputs = options.catalog.outputs(step, dialect: .github, expressions: expr) {
+                for kv in outputs where names.contains(kv.key.lowercased()) {
                     let v = Expressions.variableName(forOutput: kv.key, step: id)
                     if ActionRenderer.isVariableReference(kv.value) {
                         expr.outputAliases[v] = String(ActionRenderer.bareReference(kv.value).dropFirst())
@@ -80,8 +80,7 @@ extension GitLabWriterState {
         var comments: [String] = []
         for kv in job.outputs {
             let t = text(kv.value, .script, path: "\(jp).outputs.\(kv.key)", pos: kv.pos, matrix: true, notes: &comments)
-            let v = t.text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-                .replacingOccurrences(of: "`", with: "\\`")
+            let v = FastText.escapingForDoubleQuotes(t.text)
             let name = Expressions.variableName(forOutput: kv.key)
             lines.append("printf '%s=%s\\n' \(name) \"\(v)\" >> \"$CI_PROJECT_DIR/\(Self.outputFile)\"")
             note("\(jp).outputs.\(kv.key)", kv.pos, .approximated,

@@ -22,7 +22,7 @@ extension GitLabWriterState {
         let windows = Self.isWindows(job)
         let allScripts = job.steps.compactMap(\.script).joined(separator: "\n")
         var touched: [String] = []
-        for shim in Self.shims where allScripts.contains(shim.variable) {
+        for shim in Self.shims where FastText.contains(allScripts, shim.variable) {
             o.addVariable(shim.variable, "$CI_PROJECT_DIR/\(shim.file)")
             touched.append(shim.variable)
         }
@@ -38,7 +38,7 @@ extension GitLabWriterState {
             var comments: [String] = []
             if let n = step.name {
                 // The name is only a comment here, so its expressions are translated quietly.
-                comments.append(n.contains("${{") ? Expressions.translateText(n, context: .value, options: expr).text : n)
+                comments.append(FastText.contains(n, "${{") ? Expressions.translateText(n, context: .value, options: expr).text : n)
             }
             var body: [String] = []
             // The condition decides first: a step that never runs adds nothing (not even artifacts),
@@ -76,7 +76,7 @@ extension GitLabWriterState {
                 script = stepEnvironment(job, step, sp, script, &o, &comments)
                 // working-directory applies to run steps only; actions always start in the workspace.
                 var dir = step.workingDirectory ?? defaultDir
-                if let d = dir, d.contains("${{") {
+                if let d = dir, FastText.contains(d, "${{") {
                     dir = text(d, .script, path: "\(sp).working-directory", pos: step.pos, matrix: true, notes: &comments).text
                 }
                 if dir != currentDir {
@@ -84,8 +84,8 @@ extension GitLabWriterState {
                     currentDir = dir
                 }
                 body.append(script)
-                if raw.contains("GITHUB_ENV") && !windows { body.append(Self.reloadEnv) }
-                if raw.contains("GITHUB_PATH") && !windows { body.append(Self.reloadPath) }
+                if FastText.contains(raw, "GITHUB_ENV") && !windows { body.append(Self.reloadEnv) }
+                if FastText.contains(raw, "GITHUB_PATH") && !windows { body.append(Self.reloadPath) }
                 if !windows { body += (outputReloads[step.pos] ?? []).map { Self.reloadOutput($0.name, $0.output) } }
             case .uses(let ref):
                 if currentDir != nil {
@@ -94,7 +94,7 @@ extension GitLabWriterState {
                 }
                 body += actionLines(job, step, ref, sp, when: cond?.untranslated == true ? nil : cond?.when, &o, &comments)
                 for e in outputExports[step.pos] ?? [] {
-                    body.append("export \(e.name)=\"\(e.value.replacingOccurrences(of: "\"", with: "\\\""))\"")
+                    body.append("export \(e.name)=\"\(FastText.escapingQuotes(e.value))\"")
                 }
             }
             if let t = step.timeoutMinutes {
@@ -211,10 +211,9 @@ extension GitLabWriterState {
             let clash = (o.hasVariable(kv.key).map { $0 != t.text } ?? false) || (global != nil && global?.value != kv.value)
             let usedElsewhere = job.steps.contains { s in s.pos != step.pos && s.env.contains { $0.key == kv.key && $0.value != kv.value } }
             // Job variables are set when the job starts, before any step has produced an output.
-            let runtimeValue = kv.value.range(of: #"steps\.[A-Za-z0-9_-]+\.outputs\."#, options: .regularExpression) != nil
+            let runtimeValue = FastText.readsStepOutput(kv.value)
             if clash || usedElsewhere || runtimeValue {
-                let v = t.text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-                    .replacingOccurrences(of: "`", with: "\\`")
+                let v = FastText.escapingForDoubleQuotes(t.text)
                 exports.append("export \(kv.key)=\"\(v)\"")
                 ledger.setTarget("\(sp).env.\(kv.key)", "\(names[job.id] ?? job.id).script")
             } else {

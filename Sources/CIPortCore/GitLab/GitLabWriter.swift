@@ -7,7 +7,11 @@ import Foundation
 /// `# ciport:` comment on the output key a person has to check.
 public enum GitLabWriter {
     public static func write(_ p: Pipeline, options: ConvertOptions, ledger: inout Ledger) -> YOut {
-        var w = GitLabWriterState(pipeline: p, options: options, ledger: ledger)
+        // The writer takes the caller's ledger rather than a second reference to it, so its first
+        // record does not copy every entry.
+        var moved = Ledger()
+        swap(&moved, &ledger)
+        var w = GitLabWriterState(pipeline: p, options: options, ledger: consume moved)
         defer { ledger = w.ledger }
         return w.write()
     }
@@ -43,12 +47,15 @@ struct GitLabWriterState {
     }
     /// Whether the "GitHub's runner has more tools" comment was written (once per file is enough).
     var runnerImageNoted = false
+    /// Valid needs of each job, by job id (see `validNeeds(_:)`); computed once, read per job and step.
+    let validNeeds: [String: [Need]]
 
     init(pipeline: Pipeline, options: ConvertOptions, ledger: Ledger) {
         self.p = pipeline
         self.options = options
         self.ledger = ledger
-        for e in ledger.entries where e.construct.hasSuffix("]") && e.construct.contains(".steps[") {
+        self.validNeeds = Self.validNeeds(pipeline)
+        for e in ledger.entries where e.construct.hasSuffix("]") && FastText.contains(e.construct, ".steps[") {
             if stepPaths[e.pos] == nil { stepPaths[e.pos] = e.construct }
         }
     }
@@ -83,7 +90,7 @@ struct GitLabWriterState {
                        matrix: Bool = false, notes: inout [String]) -> Expressions.TextResult {
         var input = s
         if matrix { input = Self.rewriteMatrixRefs(input) }
-        guard input.contains("${{") else { return Expressions.TextResult(text: input) }
+        guard FastText.contains(input, "${{") else { return Expressions.TextResult(text: input) }
         var r = Expressions.translateText(input, context: context, options: expr)
         if r.fidelity != .translated {
             let n = r.notes.isEmpty ? "expression needs review" : r.notes.joined(separator: "; ")
@@ -99,7 +106,7 @@ struct GitLabWriterState {
     /// harm. The job now stops with a message until a person defines NAME (the comment says what
     /// GitHub computed there).
     static func withoutGitHubExpressions(_ s: String, notes: inout [String]) -> String {
-        guard s.contains("${{") else { return s }
+        guard FastText.contains(s, "${{") else { return s }
         var out = ""
         var rest = Substring(s)
         var n = 0
@@ -124,12 +131,21 @@ struct GitLabWriterState {
 
     /// `${{ matrix.node-version }}` → `${NODE_VERSION}` (only the plain form; others go to `Expressions`).
     static func rewriteMatrixRefs(_ s: String) -> String {
-        guard s.contains("matrix.") else { return s }
+        guard FastText.contains(s, "matrix.") else { return s }
+        return rewriteMatrixRefsASCII(s) ?? rewriteMatrixRefsCharacters(s)
+    }
+
+    /// `rewriteMatrixRefs` for any text, by Characters.
+    static func rewriteMatrixRefsCharacters(_ s: String) -> String {
         var out = ""
         var rest = Substring(s)
         while let open = rest.range(of: "${{") {
             out += rest[..<open.lowerBound]
-            guard let close = rest[open.upperBound...].range(of: "}}") else { break }
+            guard let close = rest[open.upperBound...].range(of: "}}") else {
+                // An unterminated `${{` and what follows stay as they are, for the expression layer.
+                rest = rest[open.lowerBound...]
+                break
+            }
             let expr = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
             let name = expr.dropFirst("matrix.".count)
             if expr.hasPrefix("matrix."), !name.isEmpty,
@@ -143,6 +159,39 @@ struct GitLabWriterState {
         return out + rest
     }
 
+    /// `rewriteMatrixRefs` over the bytes of ASCII text (where bytes and Characters agree); nil
+    /// for other text.
+    static func rewriteMatrixRefsASCII(_ s: String) -> String? {
+        FastText.withBytes(s) { b -> String? in
+            guard FastText.isASCII(b) else { return nil }
+            var out = ""
+            var i = 0
+            func append(_ r: Range<Int>) { out += String(decoding: UnsafeBufferPointer(rebasing: b[r]), as: UTF8.self) }
+            while let open = FastText.find("${{", in: b, from: i) {
+                append(i..<open)
+                guard let close = FastText.find("}}", in: b, from: open + 3) else {
+                    i = open
+                    break
+                }
+                var lo = open + 3, hi = close
+                while lo < hi, b[lo] == 0x20 || b[lo] == 0x09 { lo += 1 }
+                while hi > lo, b[hi - 1] == 0x20 || b[hi - 1] == 0x09 { hi -= 1 }
+                let nameStart = lo + 7
+                if FastText.has(b, at: lo, "matrix."), nameStart < hi, b[nameStart..<hi].allSatisfy({ c in
+                    (c >= 0x61 && c <= 0x7A) || (c >= 0x41 && c <= 0x5A) || (c >= 0x30 && c <= 0x39) || c == 0x2D || c == 0x5F
+                }) {
+                    let name = String(decoding: UnsafeBufferPointer(rebasing: b[nameStart..<hi]), as: UTF8.self)
+                    out += "${" + Expressions.variableName(forMatrixAxis: name) + "}"
+                } else {
+                    append(open..<(close + 2))
+                }
+                i = close + 2
+            }
+            append(i..<b.count)
+            return out
+        }
+    }
+
     // MARK: Job names
 
     /// Top-level keys GitLab reads as settings, never as jobs.
@@ -154,7 +203,8 @@ struct GitLabWriterState {
     mutating func assignNames() {
         var taken = Set<String>()
         for job in p.jobs {
-            var name = job.id.replacingOccurrences(of: " ", with: "-").replacingOccurrences(of: "\t", with: "-")
+            var name = FastText.isPlainASCII(job.id, avoiding: { $0 == 0x20 || $0 == 0x09 }) ? job.id
+                : job.id.replacingOccurrences(of: " ", with: "-").replacingOccurrences(of: "\t", with: "-")
             while name.hasPrefix(".") { name.removeFirst() }  // a leading dot hides a GitLab job
             if name.isEmpty { name = "job" }
             let pagesIntended = job.id == "pages" && job.steps.contains { ($0.actionRef ?? "").lowercased().hasPrefix("actions/deploy-pages") }
@@ -176,10 +226,12 @@ struct GitLabWriterState {
 
     // MARK: Stages from the needs graph
 
-    /// Valid needs of a job (unknown jobs and cycle-closing edges dropped, with a ledger entry).
-    var validNeeds: [String: [Need]] {
+    /// Valid needs of each job: needs on jobs the workflow does not have dropped (`computeStages`
+    /// records them). Cycle-closing edges stay; `computeStages` only leaves them out of the levels.
+    static func validNeeds(_ p: Pipeline) -> [String: [Need]] {
+        let ids = Set(p.jobs.map(\.id))
         var out: [String: [Need]] = [:]
-        for job in p.jobs { out[job.id] = job.needs.filter { n in p.jobs.contains { $0.id == n.job } } }
+        for job in p.jobs { out[job.id] = job.needs.filter { ids.contains($0.job) } }
         return out
     }
 
@@ -241,7 +293,7 @@ struct GitLabWriterState {
     /// 0 build, 1 test, 2 deploy, from the job's id and name.
     static func category(_ job: Job) -> Int? {
         let text = (job.id + " " + (job.name ?? "")).lowercased()
-        func has(_ words: [String]) -> Bool { words.contains { text.contains($0) } }
+        func has(_ words: [String]) -> Bool { words.contains { FastText.contains(text, $0) } }
         if has(["deploy", "release", "publish", "deliver", "ship", "provenance", "upload"]) { return 2 }
         if has(["test", "lint", "check", "verify", "scan", "analy", "audit", "coverage", "e2e", "spec", "codeql", "style"]) { return 1 }
         if has(["build", "compile", "package", "bundle", "assemble", "setup", "prepare", "install"]) { return 0 }
