@@ -88,7 +88,6 @@ public enum YAMLWriter {
         return out
     }
 
-    private static func pad(_ n: Int) -> String { String(repeating: " ", count: n) }
 
     private static func appendPad(_ n: Int, to out: inout String) {
         for _ in 0..<n { out.append(" ") }
@@ -96,8 +95,11 @@ public enum YAMLWriter {
 
     private static func writeComments(_ lines: [String], indent: Int, into out: inout String) {
         for c in lines {
-            for l in c.split(separator: "\n", omittingEmptySubsequences: false) {
-                out += pad(indent) + "# " + l + "\n"
+            for l in c.utf8.split(separator: 0x0A, omittingEmptySubsequences: false) {
+                appendPad(indent, to: &out)
+                out += "# "
+                out += Substring(l)
+                out += "\n"
             }
         }
     }
@@ -179,30 +181,50 @@ public enum YAMLWriter {
         return needsQuotes(s) ? singleOrDouble(s) : s
     }
 
+    /// `s` as a literal block (`|`, `|-`, `|+`, with an indentation indicator when the first line
+    /// starts with a space), or nil when a line ends in a blank or holds a carriage return (those
+    /// would not survive; the caller double-quotes then). One pass over the UTF-8 bytes: GitLab →
+    /// GitHub writes every job's script as a block.
     private static func literalBlock(_ s: String, indent: Int) -> String? {
-        // Lines with trailing spaces or a carriage return would not survive; use double quotes then.
-        let lines = s.split(separator: "\n", omittingEmptySubsequences: false)
-        for l in lines {
-            let last = l.utf8.last
-            if last == UInt8(ascii: " ") || last == UInt8(ascii: "\t") || l.utf8.contains(UInt8(ascii: "\r")) { return nil }
+        var text = s
+        return text.withUTF8 { u -> String? in
+            let n = u.count
+            var lineStart = 0
+            for i in 0...n {
+                if i == n || u[i] == 0x0A {
+                    if i > lineStart, u[i - 1] == 0x20 || u[i - 1] == 0x09 { return nil }
+                    lineStart = i + 1
+                } else if u[i] == 0x0D {
+                    return nil
+                }
+            }
+            var chomp: UInt8? = nil
+            var bodyEnd = n
+            if n >= 2, u[n - 1] == 0x0A, u[n - 2] == 0x0A {
+                chomp = UInt8(ascii: "+")
+                bodyEnd = n - 1
+            } else if n >= 1, u[n - 1] == 0x0A {
+                bodyEnd = n - 1
+            } else {
+                chomp = UInt8(ascii: "-")
+            }
+            var out: [UInt8] = [UInt8(ascii: "|")]
+            out.reserveCapacity(n + n / 8 * indent + 16)
+            if n > 0, u[0] == 0x20 { out.append(UInt8(ascii: "2")) }
+            if let chomp { out.append(chomp) }
+            var start = 0
+            while start <= bodyEnd {
+                var end = start
+                while end < bodyEnd && u[end] != 0x0A { end += 1 }
+                out.append(0x0A)
+                if end > start {
+                    for _ in 0..<indent { out.append(0x20) }
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: u[start..<end]))
+                }
+                start = end + 1
+            }
+            return String(decoding: out, as: UTF8.self)
         }
-        var body = s
-        var chomp = ""
-        let u = s.utf8
-        if u.count >= 2, u.last == 10, u[u.index(u.endIndex, offsetBy: -2)] == 10 {
-            chomp = "+"
-        } else if u.last == 10 {
-            body.removeLast()
-        } else {
-            chomp = "-"
-        }
-        if chomp == "+" { body.removeLast() }
-        let indicator = (lines.first?.first == " ") ? "2" : ""
-        var out = "|" + indicator + chomp
-        for l in body.split(separator: "\n", omittingEmptySubsequences: false) {
-            out += "\n" + (l.isEmpty ? "" : pad(indent) + l)
-        }
-        return out
     }
 
     private static let reservedPlain: Set<String> = [
