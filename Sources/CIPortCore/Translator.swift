@@ -97,11 +97,24 @@ public enum Translator {
         return YAMLWriter.write(out, header: header)
     }
 
+    /// Both platforms refuse jobs that need each other in a circle; a translation of such a file
+    /// could only fail validation, so the source's own cycle is the error, at its `needs:` entry.
+    static func rejectNeedsCycles(_ p: Pipeline) throws(InputError) {
+        var index: [String: Int] = [:]
+        for (i, j) in p.jobs.enumerated() where index[j.id] == nil { index[j.id] = i }
+        let edges = p.jobs.map { j in j.needs.compactMap { n in n.project == nil ? index[n.job].map { (to: $0, pos: n.pos) } : nil } }
+        if let first = needsCycles(edges, names: p.jobs.map(\.id)).first {
+            let platform = p.dialect == .github ? "GitHub Actions" : "GitLab"
+            throw InputError(first.pos, "jobs need each other in a circle (\(first.cycle)); \(platform) refuses such a file")
+        }
+    }
+
     /// Converts `text` to `target` (the other platform when nil), validating the output.
     public static func convert(_ text: String, file: String, from: Platform? = nil, to target: Platform? = nil,
                                options: ConvertOptions = ConvertOptions()) throws(InputError) -> Conversion {
         var ledger = Ledger()
         let pipeline = try read(text, file: file, from: from, options: options, ledger: &ledger)
+        try rejectNeedsCycles(pipeline)
         let dest = target ?? pipeline.dialect.other
         let output = write(pipeline, to: dest, options: options, ledger: &ledger)
         let outName = dest == .gitlab ? ".gitlab-ci.yml" : "workflow.yml"

@@ -48,6 +48,7 @@ struct BadInputTests {
         c.append(("malformed.yml", Data("on: push\njobs:\n  build:\n    runs-on: [ubuntu\n    steps: x\n".utf8), ":5:", "invalid YAML"))
         c.append(("not-utf8.yml", Data("name: ok\njobs:\n  a: \u{1}".utf8) + Data([0xFF, 0xFE, 0x41]), ":3:", "not UTF-8"))
         c.append(("duplicate.yml", Data("on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n  build:\n    runs-on: x\n".utf8), ":5:3", "duplicate key 'build' in a mapping (first at 3:3)"))
+        c.append(("needs-cycle.yml", Data("on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    needs: b\n    steps:\n      - run: echo a\n  b:\n    runs-on: ubuntu-latest\n    needs: a\n    steps:\n      - run: echo b\n".utf8), ":10:12", "jobs need each other in a circle (a → b → a)"))
         c.append(("not-a-workflow.yml", Data("apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\n".utf8), ":1:1", "not a GitHub workflow"))
         c.append(("list.yml", Data("- a\n- b\n".utf8), ":1:1", "top level is a list"))
         c.append(("empty.yml", Data("".utf8), ":1:1", "empty file"))
