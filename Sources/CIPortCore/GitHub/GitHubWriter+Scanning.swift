@@ -23,52 +23,12 @@ extension GitHubWriting {
         var needle = needle
         return needle.withUTF8 { n -> Int?? in
             let run = { (h: UnsafeBufferPointer<UInt8>) -> Int?? in
-                guard isASCII(h), isASCII(n), !n.isEmpty else { return nil }
-                return .some(find(n, in: h, from: 0))
+                guard FastText.isASCII(h), FastText.isASCII(n), !n.isEmpty else { return nil }
+                return .some(FastText.find(n, in: h, from: 0))
             }
             if let r = text.utf8.withContiguousStorageIfAvailable(run) { return r }
             return Array(text.utf8).withUnsafeBufferPointer(run)
         }
-    }
-
-    /// Whether every byte is ASCII.
-    static func isASCII(_ h: UnsafeBufferPointer<UInt8>) -> Bool {
-        // Eight bytes at a time: a set high bit anywhere means a non-ASCII character.
-        var i = 0
-        let n = h.count
-        if let base = h.baseAddress {
-            let raw = UnsafeRawPointer(base)
-            while i + 8 <= n {
-                if raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return false }
-                i += 8
-            }
-        }
-        while i < n {
-            if h[i] >= 0x80 { return false }
-            i += 1
-        }
-        return true
-    }
-
-    /// The first offset at or after `from` where `needle` occurs in `h`.
-    static func find(_ needle: UnsafeBufferPointer<UInt8>, in h: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
-        let m = needle.count
-        guard m > 0 else { return from <= h.count ? from : nil }
-        guard h.count >= m else { return nil }
-        let first = needle[0]
-        var i = from
-        let last = h.count - m
-        guard let base = h.baseAddress else { return nil }
-        while i <= last {
-            // memchr finds candidates for the first byte many bytes at a time.
-            guard let hit = memchr(base + i, Int32(first), last - i + 1) else { return nil }
-            i = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-            var k = 1
-            while k < m, h[i + k] == needle[k] { k += 1 }
-            if k == m { return i }
-            i += 1
-        }
-        return nil
     }
 
     /// `text` with every `target` replaced, left to right, as Foundation's
@@ -78,8 +38,8 @@ extension GitHubWriting {
         var target = target
         let result: String?? = text.withUTF8 { h in
             target.withUTF8 { t -> String?? in
-                guard isASCII(h), isASCII(t), !t.isEmpty else { return nil }
-                guard var at = find(t, in: h, from: 0) else { return .some(nil) }
+                guard FastText.isASCII(h), FastText.isASCII(t), !t.isEmpty else { return nil }
+                guard var at = FastText.find(t, in: h, from: 0) else { return .some(nil) }
                 var out: [UInt8] = []
                 out.reserveCapacity(h.count)
                 var start = 0
@@ -87,7 +47,7 @@ extension GitHubWriting {
                     out.append(contentsOf: UnsafeBufferPointer(rebasing: h[start..<at]))
                     out.append(contentsOf: replacement.utf8)
                     start = at + t.count
-                    guard let next = find(t, in: h, from: start) else { break }
+                    guard let next = FastText.find(t, in: h, from: start) else { break }
                     at = next
                 }
                 out.append(contentsOf: UnsafeBufferPointer(rebasing: h[start...]))
@@ -106,7 +66,7 @@ extension GitHubWriting {
     static func trimmingWhitespace(_ text: String) -> String {
         var text = text
         let trimmed: String?? = text.withUTF8 { h in
-            guard isASCII(h) else { return nil }
+            guard FastText.isASCII(h) else { return nil }
             var lo = 0
             var hi = h.count
             while lo < hi, h[lo] == 0x20 || h[lo] == 0x09 { lo += 1 }
@@ -126,7 +86,7 @@ extension GitHubWriting {
         guard let sep = separator.asciiValue else { return text.split(separator: separator).first.map(String.init) }
         var text = text
         let part: String?? = text.withUTF8 { h in
-            guard isASCII(h) else { return nil }
+            guard FastText.isASCII(h) else { return nil }
             var i = 0
             while i < h.count, h[i] == sep { i += 1 }
             guard i < h.count else { return .some(nil) }
@@ -144,7 +104,7 @@ extension GitHubWriting {
         var id = id
         let answer: Bool? = construct.withUTF8 { c in
             id.withUTF8 { i -> Bool? in
-                guard isASCII(c), isASCII(i) else { return nil }
+                guard FastText.isASCII(c), FastText.isASCII(i) else { return nil }
                 guard c.count >= i.count, i.count == 0 || memcmp(c.baseAddress!, i.baseAddress!, i.count) == 0 else { return false }
                 return c.count == i.count || c[i.count] == UInt8(ascii: ".") || c[i.count] == UInt8(ascii: "[")
             }
@@ -169,7 +129,7 @@ extension GitHubWriting {
     static func shellAssignedNames(in text: String) -> [String] {
         var text = text
         let scanned: [String]? = text.withUTF8 { h in
-            guard isASCII(h) else { return nil }
+            guard FastText.isASCII(h) else { return nil }
             return ShellNameScan(h).all()
         }
         return scanned ?? shellAssignedNamesByRegex(in: text)
@@ -197,7 +157,7 @@ extension GitHubWriting {
     static func usesPackageManager(_ line: String) -> Bool {
         var line = line
         let scanned: Bool? = line.withUTF8 { h in
-            guard isASCII(h) else { return nil }
+            guard FastText.isASCII(h) else { return nil }
             let s = ShellNameScan(h)
             for i in 0..<h.count {
                 guard i == 0 || ShellNameScan.isSpace(h[i - 1]) || [0x3B, 0x26, 0x7C, 0x28].contains(h[i - 1]) else { continue }

@@ -293,17 +293,17 @@ extension GitLabReading {
 
     /// The events a workflow `rules:if` admits, when it is made only of event and branch tests.
     static func triggers(for condition: String, pos: SourcePos) -> (triggers: [Trigger], approximate: Bool)? {
-        if condition.hasByte(UInt8(ascii: "(")) || condition.hasText("!=") || condition.hasText("!~") { return nil }
+        if FastText.contains(condition, "(") || FastText.contains(condition, "!=") || FastText.contains(condition, "!~") { return nil }
         var out: [Trigger] = []
         var approximate = false
-        for disjunct in condition.pieces(separatedBy: "||") {
+        for disjunct in FastText.pieces(condition[...], separatedBy: "||") {
             var event: Trigger.Event?
             var raw = ""
             var branches: [String] = []
             var tags: [String] = []
             var anyBranch = false, anyTag = false
-            for atomRaw in disjunct.pieces(separatedBy: "&&") {
-                let parts = atomRaw.trimmedSpaces().split(separator: " ").map(String.init)
+            for atomRaw in FastText.pieces(disjunct, separatedBy: "&&") {
+                let parts = FastText.trimmed(atomRaw).split(separator: " ").map(String.init)
                 let lhs = parts.first.map(unbrace) ?? ""
                 if parts.count == 1 {
                     switch lhs {
