@@ -3,17 +3,32 @@
 // Prints, per corpus: files/s for a bare Yams parse and for a full conversion (read, translate,
 // write, re-parse and validate the output), their ratio, the ledger's class percentages, and the
 // round-trip fact F1 (source → other platform → source) with its mean and worst five files.
+//
+// Speed is measured in alternating rounds (parse, convert, parse, convert, …) on this thread's CPU
+// clock, and the ratio is the median of the rounds' ratios: a load that comes and goes on the
+// machine then slows both sides of a ratio alike instead of whichever phase it happened to hit.
+//
+// Environment: BENCH_SECONDS (least CPU seconds per phase, default 2), BENCH_ROUNDS (default 9),
+// BENCH_TOP=N (print the N files that take the most convert time, with their share and sizes),
+// BENCH_PROFILE=convert|read|parse (only loop that phase for BENCH_SECONDS, for a profiler),
+// BENCH_ONLY=SUBDIR (one corpus), BENCH_MATCH=TEXT (with BENCH_PROFILE: only files whose path holds TEXT), BENCH_PASSES=N
+// (with BENCH_PROFILE: exactly N passes, for instruction counts).
 import CIPortCore
 import Foundation
 import Yams
 
 let args = CommandLine.arguments.dropFirst()
-let corpus = args.first ?? ProcessInfo.processInfo.environment["CIPORT_CORPUS"] ?? "../shared/corpus"
-let minSeconds = Double(ProcessInfo.processInfo.environment["BENCH_SECONDS"] ?? "") ?? 2.0
+let env = ProcessInfo.processInfo.environment
+let corpus = args.first ?? env["CIPORT_CORPUS"] ?? "../shared/corpus"
+let minSeconds = Double(env["BENCH_SECONDS"] ?? "") ?? 2.0
+let rounds = max(1, Int(env["BENCH_ROUNDS"] ?? "") ?? 9)
+let top = Int(env["BENCH_TOP"] ?? "") ?? 0
 
-func yamlFiles(_ dir: String) -> [(name: String, text: String)] {
+typealias File = (name: String, text: String)
+
+func yamlFiles(_ dir: String) -> [File] {
     guard let e = FileManager.default.enumerator(atPath: dir) else { return [] }
-    var out: [(String, String)] = []
+    var out: [File] = []
     for case let rel as String in e where rel.hasSuffix(".yml") || rel.hasSuffix(".yaml") {
         let path = (dir as NSString).appendingPathComponent(rel)
         if let text = try? String(contentsOfFile: path, encoding: .utf8) { out.append((rel, text)) }
@@ -21,22 +36,60 @@ func yamlFiles(_ dir: String) -> [(name: String, text: String)] {
     return out.sorted { $0.0 < $1.0 }
 }
 
-/// Runs `body` over all files repeatedly for at least `minSeconds`; returns files per second.
-func measure(_ files: [(name: String, text: String)], _ body: (String, String) -> Void) -> Double {
+/// This thread's CPU time in seconds: what a phase cost, whatever else the machine was doing.
+func cpuNow() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
+/// Runs `body` over all files repeatedly for at least `seconds` of CPU; returns files per CPU second.
+func measure(_ files: [File], seconds: Double, _ body: (String, String) -> Void) -> Double {
     var n = 0
-    let start = Date()
+    let start = cpuNow()
     repeat {
         for f in files { body(f.name, f.text) }
         n += files.count
-    } while Date().timeIntervalSince(start) < minSeconds
-    return Double(n) / Date().timeIntervalSince(start)
+    } while cpuNow() - start < seconds
+    return Double(n) / (cpuNow() - start)
+}
+
+func median(_ xs: [Double]) -> Double {
+    let s = xs.sorted()
+    return s.isEmpty ? 0 : s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
 }
 
 func pct(_ x: Double) -> String { String(format: "%.1f%%", x) }
 
+func parse(_: String, _ text: String) { _ = try? Yams.compose(yaml: text) }
+func convert(_ name: String, _ text: String) { _ = try? Translator.convert(text, file: name) }
+func read(_ name: String, _ text: String) { var l = Ledger(); _ = try? Translator.read(text, file: name, ledger: &l) }
+
+let subs: [String] = ["github-starter-workflows", "gitlab-templates"].filter { env["BENCH_ONLY"] == nil || env["BENCH_ONLY"] == $0 }
+
+if let phase = env["BENCH_PROFILE"] {
+    let body: (String, String) -> Void = switch phase {
+    case "parse": parse
+    case "read": read
+    default: convert
+    }
+    for sub in subs {
+        let files = yamlFiles((corpus as NSString).appendingPathComponent(sub)).filter { f in env["BENCH_MATCH"].map { $0.isEmpty || f.name.contains($0) } ?? true }
+        if let passes = Int(env["BENCH_PASSES"] ?? "") {
+            // A fixed amount of work, for instruction counts (valgrind --tool=callgrind).
+            for _ in 0..<passes { for f in files { body(f.name, f.text) } }
+            print("\(sub): \(phase) \(passes) passes over \(files.count) files")
+            continue
+        }
+        let rate = measure(files, seconds: minSeconds, body)
+        print(String(format: "%@: %@ %.0f files/s", sub, phase, rate))
+    }
+    exit(0)
+}
+
 print("ciport corpus benchmark — \(corpus)")
 print("")
-for sub in ["github-starter-workflows", "gitlab-templates"] {
+for sub in subs {
     let files = yamlFiles((corpus as NSString).appendingPathComponent(sub))
     guard !files.isEmpty else { print("\(sub): not found, skipped"); continue }
     var failures: [String] = []
@@ -58,19 +111,29 @@ for sub in ["github-starter-workflows", "gitlab-templates"] {
             failures.append("\(error)")
         }
     }
-    let parse = measure(files) { _, text in _ = try? Yams.compose(yaml: text) }
-    let convert = measure(files) { name, text in _ = try? Translator.convert(text, file: name) }
+    // Alternating rounds; each phase gets `minSeconds` of CPU in all.
+    let slice = minSeconds / Double(rounds)
+    var parseRates: [Double] = [], convertRates: [Double] = [], ratios: [Double] = []
+    for _ in 0..<rounds {
+        let p: Double = measure(files, seconds: slice, parse)
+        let c: Double = measure(files, seconds: slice, convert)
+        parseRates.append(p)
+        convertRates.append(c)
+        ratios.append(p / c)
+    }
     // Where the time goes: each phase measured alone over the same files.
-    let readOnly = measure(files) { name, text in var l = Ledger(); _ = try? Translator.read(text, file: name, ledger: &l) }
-    let outputs = files.compactMap { f in (try? Translator.convert(f.text, file: f.name)).map { (f.name, $0.output, $0.target) } }
-    let reparse = measure(outputs.map { ($0.0, $0.1) }) { name, text in _ = try? YAMLLoader.load(text, file: name) }
-    let outBytes = outputs.reduce(0) { $0 + $1.1.utf8.count }, inBytes = files.reduce(0) { $0 + $1.text.utf8.count }
+    let readOnly = measure(files, seconds: slice * 2, read)
+    let outputs = files.compactMap { f in (try? Translator.convert(f.text, file: f.name)).map { (name: f.name, text: $0.output) } }
+    let reparse = measure(outputs, seconds: slice * 2) { name, text in _ = try? YAMLLoader.load(text, file: name) }
+    let outBytes = outputs.reduce(0) { $0 + $1.text.utf8.count }, inBytes = files.reduce(0) { $0 + $1.text.utf8.count }
     print("## \(sub): \(files.count) files, \(files.count - failures.count) converted")
     print(String(format: "  phases: read %.0f files/s; re-reading the outputs %.0f files/s (outputs are %.1f× the input bytes)",
                  readOnly, reparse, Double(outBytes) / Double(max(inBytes, 1))))
     for e in failures.prefix(5) { print("  failed: \(e)") }
-    print(String(format: "  speed: parse %.0f files/s, convert %.0f files/s, convert/parse time ratio %.2f×",
-                 parse, convert, parse / convert))
+    print(String(format: "  speed (files per CPU second, median of %d alternating rounds): parse %.0f, convert %.0f", rounds,
+                 median(parseRates), median(convertRates)))
+    print(String(format: "  convert/parse time ratio: median %.2f× (rounds %.2f–%.2f×)", median(ratios),
+                 ratios.min() ?? 0, ratios.max() ?? 0))
     print("  ledger: \(summary.total) constructs — translated \(pct(summary.percent(.translated))), approximated \(pct(summary.percent(.approximated))), needs-review \(pct(summary.percent(.needsReview))), lost \(pct(summary.percent(.lost)))")
     if !f1s.isEmpty {
         let mean = f1s.map(\.1).reduce(0, +) / Double(f1s.count)
@@ -78,6 +141,24 @@ for sub in ["github-starter-workflows", "gitlab-templates"] {
         print(String(format: "  fact F1 source vs translation: mean %.3f", crossMean))
         print(String(format: "  fact F1 round trip: mean %.3f; worst five:", mean))
         for (name, f1) in f1s.sorted(by: { $0.1 < $1.1 }).prefix(5) { print(String(format: "    %.3f  %@", f1, name)) }
+    }
+    if top > 0 {
+        // Per file: CPU time of parse and convert, to see which files carry the ratio.
+        var rows: [(name: String, parse: Double, convert: Double, inBytes: Int, outBytes: Int)] = []
+        let total = files.count
+        for f in files {
+            let one = [f]
+            let p = 1 / measure(one, seconds: 0.02, parse), c = 1 / measure(one, seconds: 0.02, convert)
+            let out = outputs.first { $0.name == f.name }?.text.utf8.count ?? 0
+            rows.append((f.name, p, c, f.text.utf8.count, out))
+        }
+        let sumC = rows.reduce(0) { $0 + $1.convert }, sumP = rows.reduce(0) { $0 + $1.parse }
+        print(String(format: "  per file (%d files; convert %.2f ms, parse %.2f ms in all): top %d by convert time", total,
+                     sumC * 1000, sumP * 1000, top))
+        for r in rows.sorted(by: { $0.convert > $1.convert }).prefix(top) {
+            print(String(format: "    %5.1f%% of convert  %.3f ms (%.2f× its parse)  %6d → %6d bytes  %@", 100 * r.convert / sumC,
+                         r.convert * 1000, r.convert / r.parse, r.inBytes, r.outBytes, r.name))
+        }
     }
     print("")
 }
