@@ -12,6 +12,9 @@ struct EventComposer {
     private var budget: Int
     /// Anchored values with the number of nodes each one costs when an alias repeats it.
     private var anchors: [String: (node: YNode, cost: Int)] = [:]
+    /// libyaml's own working buffer while `preload` has lent it ours (restored before it is freed).
+    private var ownBuffer: (start: UnsafeMutablePointer<yaml_char_t>?, end: UnsafeMutablePointer<yaml_char_t>?)?
+    private var lent: UnsafeMutableBufferPointer<yaml_char_t>?
 
     init(file: String, limits: YAMLLimits) {
         self.file = file
@@ -27,6 +30,13 @@ struct EventComposer {
 
     /// Frees libyaml's state; call once, after the last use.
     func close() {
+        if let ownBuffer, let lent {
+            parser.pointee.buffer.start = ownBuffer.start
+            parser.pointee.buffer.pointer = ownBuffer.start
+            parser.pointee.buffer.last = ownBuffer.start
+            parser.pointee.buffer.end = ownBuffer.end
+            lent.deallocate()
+        }
         yaml_event_delete(event)
         yaml_parser_delete(parser)
         event.deallocate()
@@ -34,8 +44,9 @@ struct EventComposer {
     }
 
     /// Reads the single document in `bytes`; nil when the stream holds none.
-    mutating func document(_ bytes: UnsafeBufferPointer<UInt8>) throws(InputError) -> YNode? {
+    mutating func document(_ bytes: UnsafeBufferPointer<UInt8>, handOff: Bool = true) throws(InputError) -> YNode? {
         yaml_parser_set_input_string(parser, bytes.baseAddress, bytes.count)
+        if handOff, let characters = Self.yamlCharacterCount(bytes) { preload(bytes, characters: characters) }
         try next()  // STREAM-START
         try next()
         if event.pointee.type == YAML_STREAM_END_EVENT { return nil }
@@ -49,6 +60,65 @@ struct EventComposer {
                              "invalid YAML: a second document in the stream; a CI file holds one (expected a single document at 1:1)")
         }
         return root
+    }
+
+    /// Hands libyaml the text as its already-decoded working buffer.
+    ///
+    /// libyaml's reader copies its input one character at a time, decoding and range-checking
+    /// each one (about half of a parse's instructions). A Swift string is valid UTF-8 already, and
+    /// `yamlCharacterCount` has made the range check, so the bytes can be the working buffer as
+    /// they are: followed by the NUL libyaml itself appends at the end of input, `unread` counting
+    /// characters as its reader would, and the end-of-input flag set so that the reader, asked
+    /// for more, has nothing left to read. Zero padding covers the scanner's look-ahead of at most
+    /// four characters past the NUL.
+    private mutating func preload(_ bytes: UnsafeBufferPointer<UInt8>, characters: Int) {
+        let padding = 16
+        let buf = UnsafeMutableBufferPointer<yaml_char_t>.allocate(capacity: bytes.count + 1 + padding)
+        if let base = bytes.baseAddress, bytes.count > 0 {
+            buf.baseAddress!.initialize(from: base, count: bytes.count)
+        }
+        (buf.baseAddress! + bytes.count).initialize(repeating: 0, count: 1 + padding)
+        let p = parser
+        ownBuffer = (p.pointee.buffer.start, p.pointee.buffer.end)
+        lent = buf
+        p.pointee.buffer.start = buf.baseAddress
+        p.pointee.buffer.pointer = buf.baseAddress
+        p.pointee.buffer.last = buf.baseAddress! + bytes.count + 1
+        p.pointee.buffer.end = buf.baseAddress! + buf.count
+        p.pointee.unread = characters + 1
+        p.pointee.eof = 1
+        p.pointee.encoding = YAML_UTF8_ENCODING
+        p.pointee.offset = bytes.count
+    }
+
+    /// The number of characters in valid UTF-8 `bytes`, or nil when one of them is outside what
+    /// YAML allows in a stream (libyaml's reader then reports it, with its offset, as before).
+    static func yamlCharacterCount(_ b: UnsafeBufferPointer<UInt8>) -> Int? {
+        var count = 0, i = 0
+        let n = b.count
+        while i < n {
+            let c = b[i]
+            if c < 0x80 {
+                // Tab, line feed, carriage return and printable ASCII.
+                if c < 0x20 {
+                    guard c == 0x09 || c == 0x0A || c == 0x0D else { return nil }
+                } else if c == 0x7F {
+                    return nil
+                }
+                i += 1
+            } else {
+                let width = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2
+                guard c >= 0xC2, i + width <= n else { return nil }
+                var v = UInt32(c) & (width == 2 ? 0x1F : width == 3 ? 0x0F : 0x07)
+                for k in 1..<width { v = v << 6 | UInt32(b[i + k] & 0x3F) }
+                guard v == 0x85 || (v >= 0xA0 && v <= 0xD7FF) || (v >= 0xE000 && v <= 0xFFFD) || (v >= 0x10000 && v <= 0x10FFFF) else {
+                    return nil
+                }
+                i += width
+            }
+            count += 1
+        }
+        return count
     }
 
     private mutating func next() throws(InputError) {

@@ -23,6 +23,11 @@ public enum YAMLLoader {
     /// anchored value and charging its node count to the budget, so a "billion laughs" file
     /// fails at the first alias that would cross `limits.maxNodes`.
     public static func load(_ text: String, file: String, limits: YAMLLimits = .default) throws(InputError) -> YNode? {
+        try load(text, file: file, limits: limits, handOff: true)
+    }
+
+    /// `handOff: false` makes libyaml's reader decode the text itself (tests compare both ways).
+    static func load(_ text: String, file: String, limits: YAMLLimits, handOff: Bool) throws(InputError) -> YNode? {
         if text.utf8.count > limits.maxBytes {
             throw InputError(SourcePos(file: file, line: 1, column: 1),
                              "file is \(formatBytes(text.utf8.count)), over the \(formatBytes(limits.maxBytes)) limit for a CI file")
@@ -32,7 +37,7 @@ public enum YAMLLoader {
             var composer = EventComposer(file: file, limits: limits)
             defer { composer.close() }
             do throws(InputError) {
-                return .success(try composer.document(buf))
+                return .success(try composer.document(buf, handOff: handOff))
             } catch {
                 return .failure(error)
             }
