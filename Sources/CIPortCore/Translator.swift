@@ -63,22 +63,10 @@ public enum Translator {
         }
     }
 
-    /// A cheap test before the line-by-line split: a spec header needs a `---` line.
+    /// A cheap test before the line-by-line split: a spec header needs a `---` line (three dashes
+    /// at a line's start; memchr finds the candidates).
     static func mayHaveSpecHeader(_ text: String) -> Bool {
-        var atLineStart = true, dashes = 0
-        for b in text.utf8 {
-            if atLineStart || dashes > 0 {
-                if b == UInt8(ascii: "-") {
-                    dashes += 1
-                    atLineStart = false
-                    if dashes == 3 { return true }
-                    continue
-                }
-                dashes = 0
-            }
-            atLineStart = b == UInt8(ascii: "\n")
-        }
-        return false
+        FastText.withBytes(text) { b in FastText.has(b, at: 0, "---") || FastText.find("\n---", in: b) != nil }
     }
 
     /// Writes a model for `target` and returns the YAML text (not yet validated).

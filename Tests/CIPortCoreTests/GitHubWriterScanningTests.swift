@@ -209,6 +209,43 @@ struct GitHubWriterScanningTests {
     }
 }
 
+extension GitHubWriterScanningTests {
+    /// `jobID` as it was written with `CharacterSet` and `replacingOccurrences` (the oracle).
+    static func jobIDByCharacterSet(_ name: String, used: Set<String>) -> String {
+        var s = ""
+        for u in name.unicodeScalars {
+            if u.isASCII, CharacterSet.alphanumerics.contains(u) || u == "_" || u == "-" { s.unicodeScalars.append(u) } else { s += "-" }
+        }
+        while s.contains("--") { s = s.replacingOccurrences(of: "--", with: "-") }
+        s = s.trimmingCharacters(in: CharacterSet(charactersIn: "-"))
+        if s.isEmpty { s = "job" }
+        if let f = s.unicodeScalars.first, !(CharacterSet.letters.contains(f) || f == "_") { s = "job-" + s }
+        var candidate = s
+        var n = 2
+        while used.contains(candidate) {
+            candidate = "\(s)-\(n)"
+            n += 1
+        }
+        return candidate
+    }
+
+    @Test func jobIDsMatchTheCharacterSetVersion() {
+        let fixed = ["test:unit", "build image", "", "-", "---", "_x", "9lives", "a--b", "-lead", "trail-", "café", "日本",
+                     "rollout 10%", "x\ty", "A_b-C", "job", "über-job", ".hidden", "a::b::c"]
+        let tokens = ["a", "Z", "0", "9", "_", "-", " ", ":", ".", "%", "é", "日", "🚀", "\t", "\u{212A}", "--"]
+        var rng = SplitMix64(seed: 11)
+        var names = fixed
+        for _ in 0..<3000 {
+            names.append((0..<Int.random(in: 0...8, using: &rng)).map { _ in tokens.randomElement(using: &rng)! }.joined())
+        }
+        for name in names {
+            for used in [Set<String>(), ["job", "a", "test-unit", "job-9lives"]] {
+                #expect(GitHubWriting.jobID(name, used: used) == Self.jobIDByCharacterSet(name, used: used), "\(name.debugDescription)")
+            }
+        }
+    }
+}
+
 /// A small seeded generator, so that the random cases are the same on every run.
 private struct SplitMix64: RandomNumberGenerator {
     var state: UInt64

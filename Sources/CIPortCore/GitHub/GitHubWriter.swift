@@ -73,14 +73,20 @@ struct GitHubWriting {
 
     /// A GitHub job id for a GitLab job name (`test:unit` → `test-unit`, `build image` → `build-image`).
     static func jobID(_ name: String, used: Set<String>) -> String {
-        var s = ""
+        // ASCII letters, digits, `_` and `-` stay; anything else becomes `-`; runs of `-` become
+        // one, and none leads or trails.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(name.utf8.count)
         for u in name.unicodeScalars {
-            if u.isASCII, CharacterSet.alphanumerics.contains(u) || u == "_" || u == "-" { s.unicodeScalars.append(u) } else { s += "-" }
+            let keep = u.isASCII && (("a"..."z").contains(u) || ("A"..."Z").contains(u) || ("0"..."9").contains(u) || u == "_")
+            let b: UInt8 = keep ? UInt8(u.value) : UInt8(ascii: "-")
+            if b == UInt8(ascii: "-"), bytes.isEmpty || bytes.last == UInt8(ascii: "-") { continue }
+            bytes.append(b)
         }
-        while s.contains("--") { s = s.replacingOccurrences(of: "--", with: "-") }
-        s = s.trimmingCharacters(in: CharacterSet(charactersIn: "-"))
+        if bytes.last == UInt8(ascii: "-") { bytes.removeLast() }
+        var s = String(decoding: bytes, as: UTF8.self)
         if s.isEmpty { s = "job" }
-        if let f = s.unicodeScalars.first, !(CharacterSet.letters.contains(f) || f == "_") { s = "job-" + s }
+        if let f = bytes.first, !((f | 0x20) >= UInt8(ascii: "a") && (f | 0x20) <= UInt8(ascii: "z") || f == UInt8(ascii: "_")) { s = "job-" + s }
         var candidate = s
         var n = 2
         while used.contains(candidate) {
