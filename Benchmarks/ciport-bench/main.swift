@@ -11,7 +11,8 @@
 // Environment: BENCH_SECONDS (least CPU seconds per phase, default 2), BENCH_ROUNDS (default 9),
 // BENCH_TOP=N (print the N files that take the most convert time, with their share and sizes),
 // BENCH_PROFILE=convert|read|parse (only loop that phase for BENCH_SECONDS, for a profiler),
-// BENCH_ONLY=SUBDIR (one corpus), BENCH_MATCH=TEXT (with BENCH_PROFILE: only files whose path holds TEXT), BENCH_PASSES=N
+// BENCH_DUMP=DIR (write every conversion, its ledger and its round trip to DIR, for comparing two
+// builds; further arguments name more folders to convert), BENCH_ONLY=SUBDIR (one corpus), BENCH_MATCH=TEXT (with BENCH_PROFILE: only files whose path holds TEXT), BENCH_PASSES=N
 // (with BENCH_PROFILE: exactly N passes, for instruction counts).
 import CIPortCore
 import Foundation
@@ -66,6 +67,35 @@ func convert(_ name: String, _ text: String) { _ = try? Translator.convert(text,
 func read(_ name: String, _ text: String) { var l = Ledger(); _ = try? Translator.read(text, file: name, ledger: &l) }
 
 let subs: [String] = ["github-starter-workflows", "gitlab-templates"].filter { env["BENCH_ONLY"] == nil || env["BENCH_ONLY"] == $0 }
+
+if let dir = env["BENCH_DUMP"] {
+    // Every conversion's output and ledger (and the round trip's), to compare two builds byte for byte.
+    var written = 0
+    var inputs: [(String, String)] = []
+    for sub in subs { inputs += yamlFiles((corpus as NSString).appendingPathComponent(sub)).map { (sub + "/" + $0.name, $0.text) } }
+    for extra in args.dropFirst() {
+        let isDir = (try? FileManager.default.attributesOfItem(atPath: extra)[.type] as? FileAttributeType) == .typeDirectory
+        inputs += isDir ? yamlFiles(extra).map { (extra + "/" + $0.name, $0.text) } : []
+    }
+    for (name, text) in inputs {
+        var report = ""
+        do {
+            let c = try Translator.convert(text, file: name)
+            report += c.output + "\n---- ledger\n"
+            for e in c.ledger.entries { report += "\(e.construct) \(e.pos) \(e.status.rawValue) \(e.target ?? "-") \(e.note)\n" }
+            if let back = try? Translator.convert(c.output, file: "out.yml", from: c.target, to: c.source) {
+                report += "---- back\n" + back.output
+            }
+        } catch {
+            report += "error: \(error)\n"
+        }
+        let path = (dir as NSString).appendingPathComponent(name.replacingOccurrences(of: "/", with: "__") + ".txt")
+        try! report.write(toFile: path, atomically: true, encoding: .utf8)
+        written += 1
+    }
+    print("wrote \(written) conversions to \(dir)")
+    exit(0)
+}
 
 if let phase = env["BENCH_PROFILE"] {
     let body: (String, String) -> Void = switch phase {

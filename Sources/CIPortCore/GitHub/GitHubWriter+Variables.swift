@@ -167,10 +167,34 @@ struct PredefinedVariable: Sendable {
     }
 }
 
-/// A script line as translated with one set of defined names (`GitHubWriting.nameSets`).
+/// A script line as translated with one set of defined names (`GitHubWriting.nameSets`), in a
+/// job in a container or not.
 struct ScriptLineKey: Hashable, Sendable {
     var line: String
     var names: Int
+    var inContainer: Bool
+}
+
+/// A script line with only the defined names it can refer to: `Expressions.translateText` asks
+/// `defined` about the names after a `$` and nothing else, so lines whose jobs define different
+/// names elsewhere share one translation.
+struct ScriptLineReferenceKey: Hashable, Sendable {
+    var line: String
+    var definedReferences: [String]
+    var inContainer: Bool
+}
+
+/// What translating one script line gives, before the job's step merges it into its env and
+/// prelude (which depend on the lines before it).
+struct ScriptLineTranslation: Sendable {
+    var result: Expressions.TextResult
+    /// `$` names in the translated text, in order of first use.
+    var references: [String]
+    /// Those the table computes in shell in this job (not through env).
+    var computed: Set<String>
+    /// The line's status and notes, with the table's own "no GitHub counterpart" notes dropped.
+    var status: Fidelity
+    var notes: [String]
 }
 
 extension GitHubWriting {
@@ -282,38 +306,20 @@ extension GitHubWriting {
         var allNotes: [String] = []
         let (defined, definedID) = scriptDefinedNames(jobPath: jobPath)
 
+        let inContainer = containerJobs.contains(jobPath)
         func translate(_ line: String, pos: SourcePos, _ w: inout GitHubWriting) -> (String, Fidelity, [String]) {
             var text = line
             var status = Fidelity.translated
             var notes: [String] = []
             if GitHubWriting.includes(line, "$") {
                 // Jobs share lines (`extends:`, `default:`); the translation depends on the line and the names only.
-                let key = ScriptLineKey(line: line, names: definedID)
-                let r: Expressions.TextResult
-                if let known = w.scriptLines[key] {
-                    r = known
-                } else {
-                    r = Expressions.translateText(line, from: .gitlab, to: .github, context: .script, defined: defined)
-                    w.scriptLines[key] = r
-                }
-                text = r.text
-                // Names the table computes in shell: a path inside the job container
-                // (`${{ github.workspace }}` is the runner's path there, `$GITHUB_WORKSPACE` the
-                // container's) or a value GitHub has no expression for (a slug).
-                let refs = PredefinedVariable.references(in: text)
-                let inContainer = w.containerJobs.contains(jobPath)
-                let computed = Set(refs.filter { name in
-                    guard PredefinedVariable.table[name]?.shell != nil else { return false }
-                    // Paths need the shell only inside a container; on the runner the expression is right.
-                    return inContainer || name != "CI_PROJECT_DIR"
-                })
-                let covered = Set(refs.filter { PredefinedVariable.table[$0] != nil })
-                if r.text != line || !r.env.isEmpty || !r.notes.isEmpty {
-                    notes = r.notes.filter { n in !covered.contains { n == "$\($0) has no GitHub counterpart" } }
-                    status = notes.isEmpty ? .translated : r.fidelity
-                }
-                for kv in r.env where !computed.contains(kv.key) && !env.contains(where: { $0.key == kv.key }) { env.append(kv) }
-                var names = refs
+                let t = w.translatedScriptLine(line, defined: defined, definedID: definedID, inContainer: inContainer)
+                text = t.result.text
+                status = t.status
+                notes = t.notes
+                for kv in t.result.env where !t.computed.contains(kv.key) && !env.contains(where: { $0.key == kv.key }) { env.append(kv) }
+                var names = t.references
+                let computed = t.computed
                 if GitHubWriting.includes(text, "$[[") {
                     text = GitHubWriting.inputsToShell(text, env: &env)
                     names = PredefinedVariable.references(in: text)
@@ -373,6 +379,48 @@ extension GitHubWriting {
         }
         let body = (head + lines).joined(separator: "\n")
         return (body, env, allNotes.isEmpty ? [] : ["ciport: " + allNotes.joined(separator: "; ")])
+    }
+
+    /// The pure part of translating a script line, kept per line and set of defined names, and
+    /// per line and the defined names it refers to.
+    mutating func translatedScriptLine(_ line: String, defined: Set<String>, definedID: Int,
+                                       inContainer: Bool) -> ScriptLineTranslation {
+        let key = ScriptLineKey(line: line, names: definedID, inContainer: inContainer)
+        if let known = scriptLines[key] { return known }
+        // Every name `translateText` can look up follows a `$`: `references` finds them all (and
+        // some it skips, such as `$$X`), so equal lists mean equal answers from `defined`.
+        let referenceKey = ScriptLineReferenceKey(line: line, definedReferences: PredefinedVariable.references(in: line).filter(defined.contains),
+                                                  inContainer: inContainer)
+        if let known = scriptLinesByReferences[referenceKey] {
+            scriptLines[key] = known
+            return known
+        }
+        let r = Expressions.translateText(line, from: .gitlab, to: .github, context: .script, defined: defined)
+        // Names the table computes in shell: a path inside the job container
+        // (`${{ github.workspace }}` is the runner's path there, `$GITHUB_WORKSPACE` the
+        // container's) or a value GitHub has no expression for (a slug).
+        let refs = PredefinedVariable.references(in: r.text)
+        let computed = computedInShell(refs, inContainer: inContainer)
+        var status = Fidelity.translated
+        var notes: [String] = []
+        if r.text != line || !r.env.isEmpty || !r.notes.isEmpty {
+            let covered = Set(refs.filter { PredefinedVariable.table[$0] != nil })
+            notes = r.notes.filter { n in !covered.contains { n == "$\($0) has no GitHub counterpart" } }
+            status = notes.isEmpty ? .translated : r.fidelity
+        }
+        let t = ScriptLineTranslation(result: r, references: refs, computed: computed, status: status, notes: notes)
+        scriptLines[key] = t
+        scriptLinesByReferences[referenceKey] = t
+        return t
+    }
+
+    /// Of `names`, those the table computes in shell: paths need the shell only inside a
+    /// container; on the runner the expression is right.
+    func computedInShell(_ names: [String], inContainer: Bool) -> Set<String> {
+        Set(names.filter { name in
+            guard PredefinedVariable.table[name]?.shell != nil else { return false }
+            return inContainer || name != "CI_PROJECT_DIR"
+        })
     }
 
     /// Names a job's script may use as `$X` without an `env:` entry: the pipeline's and the job's

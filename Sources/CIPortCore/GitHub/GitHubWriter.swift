@@ -36,8 +36,10 @@ struct GitHubWriting {
     /// the number of that set in `nameSets`.
     var scriptNames: [String: (names: Set<String>, id: Int)] = [:]
     var nameSets: [Set<String>: Int] = [:]
-    /// Script lines already translated, per line and set of defined names.
-    var scriptLines: [ScriptLineKey: Expressions.TextResult] = [:]
+    /// Script lines already translated, per line and set of defined names, and per line and the
+    /// defined names it refers to.
+    var scriptLines: [ScriptLineKey: ScriptLineTranslation] = [:]
+    var scriptLinesByReferences: [ScriptLineReferenceKey: ScriptLineTranslation] = [:]
     /// Rule conditions already translated, per condition and job (workflow rules are asked once per job).
     var ruleExpressions: [RuleKey: RuleExpression] = [:]
     /// GitLab rule conditions already translated by `Expressions`, before the job's variables apply.
