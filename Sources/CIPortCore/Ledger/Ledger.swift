@@ -72,11 +72,12 @@ public struct Ledger: Sendable, Codable, Equatable {
         guard isRecording else { return }
         let construct = construct(), note = note()
         if let i = index[construct] {
-            var e = entries[i]
-            if status > e.status { e.status = status }
-            if !note.isEmpty, !e.note.contains(note) { e.note = e.note.isEmpty ? note : e.note + "; " + note }
-            if let target, e.target == nil { e.target = target }
-            entries[i] = e
+            if status > entries[i].status { entries[i].status = status }
+            // Shared lines (a default `before_script`) come back once per job with the same notes.
+            if !note.isEmpty, entries[i].note != note, !FastText.contains(entries[i].note, note) {
+                entries[i].note = entries[i].note.isEmpty ? note : entries[i].note + "; " + note
+            }
+            if let target, entries[i].target == nil { entries[i].target = target }
         } else {
             index[construct] = entries.count
             entries.append(LedgerEntry(construct: construct, pos: pos, status: status, note: note, target: target))

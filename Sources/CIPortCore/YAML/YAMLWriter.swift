@@ -76,94 +76,118 @@ public struct YOutMap: Sendable {
 }
 
 /// Writes `YOut` as block-style YAML that both PyYAML/ruamel and libyaml read back to the same values.
+///
+/// The text is built as UTF-8 bytes and made a `String` once: GitLab → GitHub writes about four
+/// times the bytes it reads, and appending to a `String` piece by piece cost more than the rest of
+/// writing.
 public enum YAMLWriter {
     public static func write(_ root: YOut, header: [String] = []) -> String {
-        var out = ""
-        for h in header { out += h.isEmpty ? "#\n" : "# \(h)\n" }
+        var out = Bytes()
+        out.storage.reserveCapacity(4096)
+        for h in header {
+            if h.isEmpty { out.append("#\n") } else { out.append("# "); out.append(h); out.append("\n") }
+        }
         switch root {
         case .map(let es) where !es.isEmpty: emitMap(es, indent: 0, inline: false, into: &out)
         case .seq(let xs) where !xs.isEmpty: emitSeq(xs, indent: 0, inline: false, into: &out)
-        default: out += inlineText(root, indent: 0) + "\n"
+        default:
+            inlineText(root, indent: 0, into: &out)
+            out.append("\n")
         }
-        return out
+        return String(decoding: out.storage, as: UTF8.self)
     }
 
+    /// The output being written.
+    struct Bytes {
+        var storage: [UInt8] = []
 
-    private static func appendPad(_ n: Int, to out: inout String) {
-        for _ in 0..<n { out.append(" ") }
+        @inline(__always) mutating func append(_ s: StaticString) {
+            storage.append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
+        }
+
+        @inline(__always) mutating func append<S: StringProtocol>(_ s: S) {
+            FastText.withBytes(s) { storage.append(contentsOf: $0) }
+        }
+
+        @inline(__always) mutating func append(byte: UInt8) { storage.append(byte) }
+
+        mutating func pad(_ n: Int) {
+            for _ in 0..<n { storage.append(0x20) }
+        }
     }
 
-    private static func writeComments(_ lines: [String], indent: Int, into out: inout String) {
+    private static func writeComments(_ lines: [String], indent: Int, into out: inout Bytes) {
         for c in lines {
-            for l in c.utf8.split(separator: 0x0A, omittingEmptySubsequences: false) {
-                appendPad(indent, to: &out)
-                out += "# "
-                out += Substring(l)
-                out += "\n"
+            FastText.withBytes(c) { b in
+                var start = 0
+                for i in 0...b.count where i == b.count || b[i] == 0x0A {
+                    out.pad(indent)
+                    out.append("# ")
+                    out.storage.append(contentsOf: UnsafeBufferPointer(rebasing: b[start..<i]))
+                    out.append("\n")
+                    start = i + 1
+                }
             }
         }
     }
 
     /// Text of a scalar or empty collection that fits after `key: ` or `- `.
-    private static func inlineText(_ v: YOut, indent: Int) -> String {
+    private static func inlineText(_ v: YOut, indent: Int, into out: inout Bytes) {
         switch v {
-        case .string(let s): scalar(s, indent: indent)
-        case .raw(let s): s
-        case .map: "{}"
-        case .seq: "[]"
+        case .string(let s): scalar(s, indent: indent, into: &out)
+        case .raw(let s): out.append(s)
+        case .map: out.append("{}")
+        case .seq: out.append("[]")
         }
     }
 
     /// `inline`: the first entry continues the current line (after `- `).
-    private static func emitMap(_ es: [YOutEntry], indent: Int, inline: Bool, into out: inout String) {
+    private static func emitMap(_ es: [YOutEntry], indent: Int, inline: Bool, into out: inout Bytes) {
         for (i, e) in es.enumerated() {
             if !(i == 0 && inline) {
                 writeComments(e.comments, indent: indent, into: &out)
-                appendPad(indent, to: &out)
+                out.pad(indent)
             }
-            out += key(e.key)
-            out += ":"
+            key(e.key, into: &out)
+            out.append(":")
             switch e.value {
             case .map(let m) where !m.isEmpty:
-                out += "\n"
+                out.append("\n")
                 emitMap(m, indent: indent + 2, inline: false, into: &out)
             case .seq(let xs) where !xs.isEmpty:
-                out += "\n"
+                out.append("\n")
                 emitSeq(xs, indent: indent + 2, inline: false, into: &out)
             default:
-                out += " "
-                out += inlineText(e.value, indent: indent)
-                out += "\n"
+                out.append(" ")
+                inlineText(e.value, indent: indent, into: &out)
+                out.append("\n")
             }
         }
     }
 
-    private static func emitSeq(_ items: [YOutItem], indent: Int, inline: Bool, into out: inout String) {
+    private static func emitSeq(_ items: [YOutItem], indent: Int, inline: Bool, into out: inout Bytes) {
         for (i, item) in items.enumerated() {
-            var value = item.value
-            var comments = item.comments
             // Comments on the first key of a mapping item go above the dash.
-            if case .map(var es) = value, !es.isEmpty, !es[0].comments.isEmpty {
-                comments += es[0].comments
-                es[0].comments = []
-                value = .map(es)
-            }
+            var firstKeyComments: [String] = []
+            if case .map(let es) = item.value, !es.isEmpty, !es[0].comments.isEmpty { firstKeyComments = es[0].comments }
             if !(i == 0 && inline) {
-                writeComments(comments, indent: indent, into: &out)
-                appendPad(indent, to: &out)
+                writeComments(item.comments, indent: indent, into: &out)
+                writeComments(firstKeyComments, indent: indent, into: &out)
+                out.pad(indent)
             }
-            out += "-"
-            switch value {
+            out.append("-")
+            switch item.value {
             case .map(let m) where !m.isEmpty:
-                out += " "
+                out.append(" ")
+                // Inline after `- `, the first entry writes no comments of its own: they went above the dash.
                 emitMap(m, indent: indent + 2, inline: true, into: &out)
             case .seq(let xs) where !xs.isEmpty:
-                out += " "
+                out.append(" ")
                 emitSeq(xs, indent: indent + 2, inline: true, into: &out)
             default:
-                out += " "
-                out += inlineText(value, indent: indent)
-                out += "\n"
+                out.append(" ")
+                inlineText(item.value, indent: indent, into: &out)
+                out.append("\n")
             }
         }
     }
@@ -172,30 +196,40 @@ public enum YAMLWriter {
         needsQuotes(k) ? singleOrDouble(k) : k
     }
 
+    private static func key(_ k: String, into out: inout Bytes) {
+        if needsQuotes(k) { out.append(singleOrDouble(k)) } else { out.append(k) }
+    }
+
     /// A scalar as plain, quoted or a literal block (`|`), whichever reads back as the same string.
     static func scalar(_ s: String, indent: Int) -> String {
-        if s.utf8.contains(UInt8(ascii: "\n")) {
-            if let block = literalBlock(s, indent: indent + 2) { return block }
-            return doubleQuoted(s)
+        var out = Bytes()
+        scalar(s, indent: indent, into: &out)
+        return String(decoding: out.storage, as: UTF8.self)
+    }
+
+    private static func scalar(_ s: String, indent: Int, into out: inout Bytes) {
+        let multiline = FastText.withBytes(s) { b in b.baseAddress.map { memchr($0, 0x0A, b.count) != nil } ?? false }
+        if multiline {
+            if !literalBlock(s, indent: indent + 2, into: &out) { out.append(doubleQuoted(s)) }
+            return
         }
-        return needsQuotes(s) ? singleOrDouble(s) : s
+        if needsQuotes(s) { out.append(singleOrDouble(s)) } else { out.append(s) }
     }
 
     /// `s` as a literal block (`|`, `|-`, `|+`, with an indentation indicator when the first line
-    /// starts with a space), or nil when a line ends in a blank or holds a carriage return (those
-    /// would not survive; the caller double-quotes then). One pass over the UTF-8 bytes: GitLab →
-    /// GitHub writes every job's script as a block.
-    private static func literalBlock(_ s: String, indent: Int) -> String? {
-        var text = s
-        return text.withUTF8 { u -> String? in
+    /// starts with a space); false (nothing written) when a line ends in a blank or holds a
+    /// carriage return (those would not survive; the caller double-quotes then). One pass over the
+    /// UTF-8 bytes: GitLab → GitHub writes every job's script as a block.
+    private static func literalBlock(_ s: String, indent: Int, into out: inout Bytes) -> Bool {
+        FastText.withBytes(s) { u -> Bool in
             let n = u.count
             var lineStart = 0
             for i in 0...n {
                 if i == n || u[i] == 0x0A {
-                    if i > lineStart, u[i - 1] == 0x20 || u[i - 1] == 0x09 { return nil }
+                    if i > lineStart, u[i - 1] == 0x20 || u[i - 1] == 0x09 { return false }
                     lineStart = i + 1
                 } else if u[i] == 0x0D {
-                    return nil
+                    return false
                 }
             }
             var chomp: UInt8? = nil
@@ -208,22 +242,26 @@ public enum YAMLWriter {
             } else {
                 chomp = UInt8(ascii: "-")
             }
-            var out: [UInt8] = [UInt8(ascii: "|")]
-            out.reserveCapacity(n + n / 8 * indent + 16)
-            if n > 0, u[0] == 0x20 { out.append(UInt8(ascii: "2")) }
-            if let chomp { out.append(chomp) }
+            out.storage.reserveCapacity(out.storage.count + n + n / 8 * indent + 16)
+            out.append(byte: UInt8(ascii: "|"))
+            if n > 0, u[0] == 0x20 { out.append(byte: UInt8(ascii: "2")) }
+            if let chomp { out.append(byte: chomp) }
             var start = 0
             while start <= bodyEnd {
                 var end = start
-                while end < bodyEnd && u[end] != 0x0A { end += 1 }
-                out.append(0x0A)
+                if let base = u.baseAddress, start < bodyEnd, let hit = memchr(base + start, 0x0A, bodyEnd - start) {
+                    end = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                } else {
+                    end = bodyEnd
+                }
+                out.append(byte: 0x0A)
                 if end > start {
-                    for _ in 0..<indent { out.append(0x20) }
-                    out.append(contentsOf: UnsafeBufferPointer(rebasing: u[start..<end]))
+                    out.pad(indent)
+                    out.storage.append(contentsOf: UnsafeBufferPointer(rebasing: u[start..<end]))
                 }
                 start = end + 1
             }
-            return String(decoding: out, as: UTF8.self)
+            return true
         }
     }
 
@@ -233,35 +271,54 @@ public enum YAMLWriter {
         "y", "Y", "n", "N", "=", "<<",
     ]
 
+    /// Whether plain style would not read back as `s`: one pass over the UTF-8 bytes. Indicators,
+    /// blanks, `:` and `#` are ASCII, and no byte of a longer character is ASCII, so the first
+    /// and last bytes stand for the first and last characters in every test made of them.
     static func needsQuotes(_ s: String) -> Bool {
-        if s.utf8.count <= 5, reservedPlain.contains(s) { return true }
-        guard let first = s.unicodeScalars.first, let last = s.unicodeScalars.last else { return true }
-        if first == " " || last == " " || first == "\t" || last == "\t" { return true }
-        if "-?:,[]{}#&*!|>'\"%@`".unicodeScalars.contains(first) {
-            // `- x`, `? x`, `: x` and lone indicators start structure; `-1`, `./x`, `-foo` are fine for `-` only.
-            if first == "-" {
-                if s == "-" || s.hasPrefix("- ") || s.hasPrefix("---") { return true }
-            } else {
-                return true
+        FastText.withBytes(s) { b -> Bool in
+            let n = b.count
+            guard n > 0 else { return true }
+            let first = b[0], last = b[n - 1]
+            // Every reserved word starts with one of `~nNtTfFyYoO=<`.
+            if n <= 5, reservedStarts[Int(first)], reservedPlain.contains(s) { return true }
+            if first == 0x20 || last == 0x20 || first == 0x09 || last == 0x09 { return true }
+            if indicator[Int(first)] {
+                // `- x`, `? x`, `: x` and lone indicators start structure; `-1`, `./x`, `-foo` are fine for `-` only.
+                guard first == UInt8(ascii: "-") else { return true }
+                if FastText.isASCII(b) {
+                    if n == 1 || b[1] == 0x20 || (n >= 3 && b[1] == UInt8(ascii: "-") && b[2] == UInt8(ascii: "-")) { return true }
+                } else if s.hasPrefix("- ") || s.hasPrefix("---") {
+                    // By characters, as before: a combining mark after the blank makes another character.
+                    return true
+                }
             }
-        }
-        // One pass over the bytes: `: `, ` #`, a trailing `:`, tabs and control characters need quotes.
-        var previous: UInt8 = 0
-        for b in s.utf8 {
-            if b == UInt8(ascii: " ") && previous == UInt8(ascii: ":") { return true }
-            if b == UInt8(ascii: "#") && previous == UInt8(ascii: " ") { return true }
-            if b < 0x20 || b == 0x7F { return true }
-            previous = b
-        }
-        if previous == UInt8(ascii: ":") { return true }
-        if s.utf8.contains(where: { $0 >= 0x80 }) {
-            for u in s.unicodeScalars where u.value == 0xFEFF || (0x80...0x9F).contains(u.value) || u.value == 0x2028 || u.value == 0x2029 {
-                return true
+            // `: `, ` #`, a trailing `:`, tabs and control characters need quotes; so do C1 controls,
+            // the BOM and the Unicode line separators.
+            var previous: UInt8 = 0
+            var i = 0
+            while i < n {
+                let c = b[i]
+                if c < 0x20 || c == 0x7F { return true }
+                if c == 0x20 && previous == UInt8(ascii: ":") { return true }
+                if c == UInt8(ascii: "#") && previous == 0x20 { return true }
+                if c >= 0x80 {
+                    // U+0080–U+009F (C2 80–9F), U+FEFF (EF BB BF), U+2028/U+2029 (E2 80 A8/A9).
+                    if c == 0xC2, i + 1 < n, b[i + 1] <= 0x9F { return true }
+                    if c == 0xEF, i + 2 < n, b[i + 1] == 0xBB, b[i + 2] == 0xBF { return true }
+                    if c == 0xE2, i + 2 < n, b[i + 1] == 0x80, b[i + 2] == 0xA8 || b[i + 2] == 0xA9 { return true }
+                }
+                previous = c
+                i += 1
             }
+            if last == UInt8(ascii: ":") { return true }
+            return looksNumeric(s) || looksLikeTimestamp(s)
         }
-        if looksNumeric(s) || looksLikeTimestamp(s) { return true }
-        return false
     }
+
+    /// First bytes of `reservedPlain`'s words.
+    private static let reservedStarts: [Bool] = (0..<256).map { c in "~nNtTfFyYoO=<".utf8.contains(UInt8(c)) }
+    /// Indicators that cannot start a plain scalar (`-` only in some forms).
+    private static let indicator: [Bool] = (0..<256).map { c in "-?:,[]{}#&*!|>'\"%@`".utf8.contains(UInt8(c)) }
 
     /// Anything YAML 1.1 might read as a number: digits, dots, underscores, exponents, sexagesimal
     /// colons, `.inf`/`.nan`, and 0x/0o/0b prefixes, after an optional sign.
