@@ -1,5 +1,12 @@
 import Foundation
 
+/// One before_script line and where it was written (two jobs share a before_script when they
+/// run the same lines from the same place).
+struct BeforeLine: Hashable, Sendable {
+    var text: String
+    var pos: SourcePos
+}
+
 extension GitHubWriting {
     /// A step mapping from ordered entries, skipping empty ones.
     static func step(_ entries: [(String, YOut?)], comments: [String] = []) -> YOutItem {
@@ -134,8 +141,14 @@ extension GitHubWriting {
         func flushRun(_ out: inout [YOutItem], _ w: inout GitHubWriting) {
             guard !pending.isEmpty else { return }
             let hasBefore = pending.contains { $0.phase == .before }
-            let (run, env, comments) = w.script(pending, jobPath: j.id, stepTarget: "\(target).steps[\(out.count)]",
-                                                 exports: exports)
+            // A long before_script that other jobs share is written once, as a step that saves it
+            // to a file (the same step in every job: one YAML anchor), and sourced by the script step.
+            let toFile = hasBefore && w.sharesLongBeforeScript(j)
+            let fileStep = out.count
+            let (run, env, comments, before) = w.script(pending, jobPath: j.id, stepTarget: "\(target).steps[\(out.count + (toFile ? 1 : 0))]",
+                                                         exports: exports, beforeFile: toFile ? GitHubWriting.beforeScriptFile : nil,
+                                                         beforeTarget: "\(target).steps[\(fileStep)]")
+            if let before { out.append(w.beforeScriptStep(before, job: j)) }
             out.append(GitHubWriting.step([
                 ("name", .string(hasBefore ? "before_script and script" : "script")),
                 ("env", env.isEmpty ? nil : .map(env.map { YOutEntry($0.key, .string($0.value)) })),
@@ -214,6 +227,75 @@ extension GitHubWriting {
         if let a = j.artifacts { out += uploads(a, job: j, target: target, startIndex: out.count) }
         out += saves
         return out
+    }
+
+    // MARK: shared before_script
+
+    /// Where a shared before_script is saved for the job's script step.
+    static let beforeScriptFile = "$RUNNER_TEMP/before_script.sh"
+
+    /// Source text from which a before_script is worth one shared step rather than a copy in
+    /// every job's script (Auto DevOps' 2018 template shares 20 KB of shell functions).
+    static let sharedBeforeScriptBytes = 1024
+
+    /// Whether `j`'s before_script is long and some other job runs the same lines (the same
+    /// source lines: a `default:` or top-level before_script, or one inherited by `extends:`).
+    /// Jobs on Windows runners keep the inline script (PowerShell has no here-documents).
+    mutating func sharesLongBeforeScript(_ j: Job) -> Bool {
+        if sharedBeforeScripts == nil {
+            var counts: [[BeforeLine]: Int] = [:]
+            for job in p.jobs {
+                let lines = GitHubWriting.beforeLines(job)
+                guard lines.reduce(0, { $0 + $1.text.utf8.count }) >= GitHubWriting.sharedBeforeScriptBytes else { continue }
+                counts[lines, default: 0] += 1
+            }
+            sharedBeforeScripts = Set(counts.filter { $0.value > 1 }.keys)
+        }
+        guard p.dialect == .gitlab, !(j.runsOn?.labels.contains { $0.lowercased().contains("windows") } ?? false) else { return false }
+        return sharedBeforeScripts?.contains(GitHubWriting.beforeLines(j)) ?? false
+    }
+
+    static func beforeLines(_ j: Job) -> [BeforeLine] {
+        j.steps.compactMap { s in s.phase == .before ? s.script.map { BeforeLine(text: $0, pos: s.pos) } : nil }
+    }
+
+    /// The step that saves a shared before_script to `beforeScriptFile`: written in full (with an
+    /// anchor) in the first job, an alias of it in the jobs after.
+    mutating func beforeScriptStep(_ text: String, job j: Job) -> YOutItem {
+        if let known = beforeScriptAnchors.first(where: { $0.text == text }) {
+            return YOutItem(.alias(known.anchor), comments: ["before_script: the step written out in job `\(known.job)`"])
+        }
+        // A here-document delimiter no line of the script is.
+        var delimiter = "CIPORT_BEFORE_SCRIPT"
+        var n = 1
+        while GitHubWriting.hasLine(text, delimiter) {
+            delimiter = "CIPORT_BEFORE_SCRIPT_\(n)"
+            n += 1
+        }
+        let value = YOut.map([
+            YOutEntry("name", .string("before_script (saved for the next step)")),
+            YOutEntry("run", .string("cat > \"\(GitHubWriting.beforeScriptFile)\" <<'\(delimiter)'\n\(text)\n\(delimiter)")),
+        ])
+        let anchor = beforeScriptAnchors.isEmpty ? "before_script" : "before_script-\(beforeScriptAnchors.count + 1)"
+        beforeScriptAnchors.append((text, anchor, ids[j.id] ?? j.id))
+        return YOutItem(value, comments: [
+            "GitLab runs this before_script in the job's shell before its script: saved to a file here and sourced by the next step; the other jobs that share it repeat this step as *\(anchor).",
+        ], anchor: anchor)
+    }
+
+    /// Whether one of the lines of `text` is exactly `line` (an ASCII line without line breaks).
+    static func hasLine(_ text: String, _ line: String) -> Bool {
+        FastText.withBytes(text) { b in
+            FastText.withBytes(line) { l in
+                var from = 0
+                while let at = FastText.find(l, in: b, from: from) {
+                    let end = at + l.count
+                    if (at == 0 || b[at - 1] == 0x0A) && (end == b.count || b[end] == 0x0A) { return true }
+                    from = at + 1
+                }
+                return false
+            }
+        }
     }
 
     /// A GitHub action step kept from a GitHub-read model.

@@ -299,9 +299,20 @@ extension GitHubWriting {
     /// expands and GitHub's `env:` does not).
     mutating func script(_ steps: [Step], jobPath: String, stepTarget: String,
                          exports: [String] = []) -> (run: String, env: [KeyValue], comments: [String]) {
+        let s = script(steps, jobPath: jobPath, stepTarget: stepTarget, exports: exports, beforeFile: nil)
+        return (s.run, s.env, s.comments)
+    }
+
+    /// `beforeFile`: the `before_script` lines are not part of `run`, which sources that file in
+    /// their place; `before` is their text, for a step that writes the file (`beforeTarget` is
+    /// that step, for the ledger).
+    mutating func script(_ steps: [Step], jobPath: String, stepTarget: String, exports: [String] = [],
+                         beforeFile: String?, beforeTarget: String? = nil)
+        -> (run: String, env: [KeyValue], comments: [String], before: String?) {
         var env: [KeyValue] = []
         var prelude: [String] = []
         var lines: [String] = []
+        var beforeLines: [String] = []
         var counters: [Step.Phase: Int] = [:]
         var allNotes: [String] = []
         let (defined, definedID) = scriptDefinedNames(jobPath: jobPath)
@@ -360,8 +371,10 @@ extension GitHubWriting {
                 continue
             }
             let (text, status, notes) = translate(line, pos: step.pos, &self)
-            lines.append(text)
-            ledger.record(construct, at: step.pos, status, note: notes.joined(separator: "; "), target: stepTarget)
+            let toFile = beforeFile != nil && step.phase == .before
+            if toFile { beforeLines.append(text) } else { lines.append(text) }
+            ledger.record(construct, at: step.pos, status, note: notes.joined(separator: "; "),
+                          target: toFile ? beforeTarget ?? stepTarget : stepTarget)
             if status > .translated {
                 explained.insert(construct)
                 for n in notes where !allNotes.contains(n) { allNotes.append(n) }
@@ -371,14 +384,19 @@ extension GitHubWriting {
         if !prelude.isEmpty || !exported.isEmpty {
             head = ["# GitLab variables (ciport)"] + prelude + exported
         }
-        if onRunner.contains(jobPath), lines.contains(where: GitHubWriting.usesPackageManager) {
+        if onRunner.contains(jobPath), lines.contains(where: GitHubWriting.usesPackageManager) || beforeLines.contains(where: GitHubWriting.usesPackageManager) {
             // GitLab ran the base image as root; the runner's user has passwordless sudo. Functions
             // keep the script's own lines as written (sudo -E keeps DEBIAN_FRONTEND and the like).
             head += ["# GitLab ran these as root (ciport)",
                      #"apt-get() { sudo -E apt-get "$@"; }; apt() { sudo -E apt "$@"; }; dpkg() { sudo -E dpkg "$@"; }"#]
         }
+        var before: String?
+        if let beforeFile, !beforeLines.isEmpty {
+            before = beforeLines.joined(separator: "\n")
+            lines.insert(". \"\(beforeFile)\"", at: 0)
+        }
         let body = (head + lines).joined(separator: "\n")
-        return (body, env, allNotes.isEmpty ? [] : ["ciport: " + allNotes.joined(separator: "; ")])
+        return (body, env, allNotes.isEmpty ? [] : ["ciport: " + allNotes.joined(separator: "; ")], before)
     }
 
     /// The pure part of translating a script line, kept per line and set of defined names, and

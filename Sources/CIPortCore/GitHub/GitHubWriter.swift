@@ -46,6 +46,10 @@ struct GitHubWriting {
     var conditionTranslations: [String: Expressions.ConditionResult] = [:]
     /// GitHub `if:` expressions already checked (jobs share the workflow's rules), with their error.
     var syntaxErrors: [String: ExpressionError?] = [:]
+    /// Long before_scripts that more than one job runs (`sharesLongBeforeScript`), found on first use.
+    var sharedBeforeScripts: Set<[BeforeLine]>?
+    /// The texts of the steps that save them, with their anchor and the job that writes each in full.
+    var beforeScriptAnchors: [(text: String, anchor: String, job: String)] = []
     /// Each stage's position in `stageList()` (its first), and how many there are.
     var stageIndexes: [String: Int] = [:]
     var stageCount = 0

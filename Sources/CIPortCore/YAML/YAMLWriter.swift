@@ -8,6 +8,9 @@ public indirect enum YOut: Sendable, Equatable {
     case raw(String)
     case map([YOutEntry])
     case seq([YOutItem])
+    /// `*name`: the value of the item written earlier with `anchor` `name` (GitHub Actions reads
+    /// anchors and aliases since September 2025; it refuses merge keys, which ciport never writes).
+    case alias(String)
 
     public static func bool(_ b: Bool) -> YOut { .raw(b ? "true" : "false") }
     public static func int(_ i: Int) -> YOut { .raw(String(i)) }
@@ -38,10 +41,13 @@ public struct YOutEntry: Sendable, Equatable {
 public struct YOutItem: Sendable, Equatable {
     public var value: YOut
     public var comments: [String]
+    /// `&name` on this item's value (a non-empty mapping), for later `.alias(name)` items.
+    public var anchor: String?
 
-    public init(_ value: YOut, comments: [String] = []) {
+    public init(_ value: YOut, comments: [String] = [], anchor: String? = nil) {
         self.value = value
         self.comments = comments
+        self.anchor = anchor
     }
 }
 
@@ -138,14 +144,18 @@ public enum YAMLWriter {
         case .raw(let s): out.append(s)
         case .map: out.append("{}")
         case .seq: out.append("[]")
+        case .alias(let name): out.append("*"); out.append(name)
         }
     }
 
-    /// `inline`: the first entry continues the current line (after `- `).
-    private static func emitMap(_ es: [YOutEntry], indent: Int, inline: Bool, into out: inout Bytes) {
+    /// `inline`: the first entry continues the current line (after `- `), its comments written
+    /// above the dash; `firstIndented`: it starts a line of its own all the same (after `- &anchor`).
+    private static func emitMap(_ es: [YOutEntry], indent: Int, inline: Bool, into out: inout Bytes, firstIndented: Bool = false) {
         for (i, e) in es.enumerated() {
             if !(i == 0 && inline) {
                 writeComments(e.comments, indent: indent, into: &out)
+                out.pad(indent)
+            } else if firstIndented {
                 out.pad(indent)
             }
             key(e.key, into: &out)
@@ -177,6 +187,12 @@ public enum YAMLWriter {
             }
             out.append("-")
             switch item.value {
+            case .map(let m) where !m.isEmpty && item.anchor != nil:
+                // An anchor on its own line: `- &a key: v` would anchor the first key, not the mapping.
+                out.append(" &")
+                out.append(item.anchor!)
+                out.append("\n")
+                emitMap(m, indent: indent + 2, inline: true, into: &out, firstIndented: true)
             case .map(let m) where !m.isEmpty:
                 out.append(" ")
                 // Inline after `- `, the first entry writes no comments of its own: they went above the dash.
