@@ -48,6 +48,25 @@ struct YAMLLoaderHandOffTests {
         }
     }
 
+    @Test func characterCountMatchesAScalarByScalarReading() {
+        // Eight bytes at a time: chunks of printable ASCII, line breaks, tabs, DEL, controls and
+        // longer characters at every offset.
+        let pieces = ["a", "Z", " ", "~", "\n", "\t", "\r", "\u{7F}", "\u{1}", "é", "漢", "🚀", "\u{85}", "\u{9F}", "\u{FEFF}",
+                      "\u{FFFE}", "abcdefgh", "0123456789", "        "]
+        var state: UInt64 = 0x1234_5678
+        func next() -> Int { state = state &* 6364136223846793005 &+ 1442695040888963407; return Int(state >> 33) }
+        for _ in 0..<5000 {
+            let text = (0..<(next() % 24)).map { _ in pieces[next() % pieces.count] }.joined()
+            let allowed = text.unicodeScalars.allSatisfy { u in
+                let v = u.value
+                return v == 0x09 || v == 0x0A || v == 0x0D || (v >= 0x20 && v <= 0x7E) || v == 0x85 || (v >= 0xA0 && v <= 0xD7FF)
+                    || (v >= 0xE000 && v <= 0xFFFD) || v >= 0x10000
+            }
+            let n = Array(text.utf8).withUnsafeBufferPointer { EventComposer.yamlCharacterCount($0) }
+            #expect(n == (allowed ? text.unicodeScalars.count : nil), "\(text.debugDescription)")
+        }
+    }
+
     @Test(.enabled(if: TestPaths.hasCorpus, "needs the corpus (CIPORT_CORPUS)"))
     func everyCorpusFileAndItsTranslationReadTheSame() throws {
         let files = TestPaths.corpusFiles("github-starter-workflows") + TestPaths.corpusFiles("gitlab-templates")

@@ -96,27 +96,42 @@ struct EventComposer {
     static func yamlCharacterCount(_ b: UnsafeBufferPointer<UInt8>) -> Int? {
         var count = 0, i = 0
         let n = b.count
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
         while i < n {
-            let c = b[i]
-            if c < 0x80 {
-                // Tab, line feed, carriage return and printable ASCII.
-                if c < 0x20 {
-                    guard c == 0x09 || c == 0x0A || c == 0x0D else { return nil }
-                } else if c == 0x7F {
-                    return nil
+            // Eight printable ASCII bytes at a time (no high bit, none under 0x20, no DEL); a chunk
+            // with a line break, a tab or anything else takes the byte-by-byte path below.
+            if i + 8 <= n, let base = b.baseAddress {
+                let x = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+                let del = x ^ (ones &* 0x7F)
+                if (x | ((x &- ones &* 0x20) & ~x) | ((del &- ones) & ~del)) & highs == 0 {
+                    i += 8
+                    count += 8
+                    continue
                 }
-                i += 1
-            } else {
-                let width = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2
-                guard c >= 0xC2, i + width <= n else { return nil }
-                var v = UInt32(c) & (width == 2 ? 0x1F : width == 3 ? 0x0F : 0x07)
-                for k in 1..<width { v = v << 6 | UInt32(b[i + k] & 0x3F) }
-                guard v == 0x85 || (v >= 0xA0 && v <= 0xD7FF) || (v >= 0xE000 && v <= 0xFFFD) || (v >= 0x10000 && v <= 0x10FFFF) else {
-                    return nil
-                }
-                i += width
             }
-            count += 1
+            let end = min(n, i + 8)
+            while i < end {
+                let c = b[i]
+                if c < 0x80 {
+                    // Tab, line feed, carriage return and printable ASCII.
+                    if c < 0x20 {
+                        guard c == 0x09 || c == 0x0A || c == 0x0D else { return nil }
+                    } else if c == 0x7F {
+                        return nil
+                    }
+                    i += 1
+                } else {
+                    let width = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2
+                    guard c >= 0xC2, i + width <= n else { return nil }
+                    var v = UInt32(c) & (width == 2 ? 0x1F : width == 3 ? 0x0F : 0x07)
+                    for k in 1..<width { v = v << 6 | UInt32(b[i + k] & 0x3F) }
+                    guard v == 0x85 || (v >= 0xA0 && v <= 0xD7FF) || (v >= 0xE000 && v <= 0xFFFD) || (v >= 0x10000 && v <= 0x10FFFF) else {
+                        return nil
+                    }
+                    i += width
+                }
+                count += 1
+            }
         }
         return count
     }
