@@ -67,6 +67,9 @@ struct GitHubWriterScanningTests {
                 scripts += 1
                 #expect(GitHubWriting.shellAssignedNames(in: text) == GitHubWriting.shellAssignedNamesByRegex(in: text),
                         "\(f.name): \(j.id)")
+                if let united = Self.unitedNames(j.steps.compactMap(\.script)) {
+                    #expect(united == Set(GitHubWriting.shellAssignedNames(in: text)), "\(f.name): \(j.id)")
+                }
             }
         }
         #expect(scripts > 100)
@@ -227,6 +230,37 @@ extension GitHubWriterScanningTests {
             n += 1
         }
         return candidate
+    }
+
+    static func unitedNames(_ lines: [String]) -> Set<String>? {
+        GitHubWriting.runsSplitAtSafeLines(lines)?.reduce(into: Set<String>()) {
+            $0.formUnion(GitHubWriting.shellAssignedNames(in: $1.joined(separator: "\n")))
+        }
+    }
+
+    /// Each run's names together are the joined script's.
+    @Test func shellNamesOfRunsUniteAsTheJoinedScriptsDo() {
+        let tokens = ["export", "local", "readonly", "declare", "read", "for", "in", "do", " ", "  ", "\t", "\n", "\r", "\u{0B}",
+                      "-", "-x", "-r", "A", "b", "_c", "x1", "=", ";", "&", "|", "(", "`", "\"", "'", "$", "{", "}", ")", "]",
+                      "ab=", "-ab=", "#", "X=1", "fi", "done", "\u{E9}"]
+        var rng = SplitMix64(seed: 99)
+        var split = 0
+        for _ in 0..<6000 {
+            let lines = (0..<Int.random(in: 2...4, using: &rng)).map { _ in
+                (0..<Int.random(in: 0...8, using: &rng)).map { _ in tokens.randomElement(using: &rng)! }.joined()
+            }
+            guard let united = Self.unitedNames(lines) else { continue }
+            if (GitHubWriting.runsSplitAtSafeLines(lines)?.count ?? 0) > 1 { split += 1 }
+            let joined = Set(GitHubWriting.shellAssignedNames(in: lines.joined(separator: "\n")))
+            #expect(united == joined, "\(lines.map(\.debugDescription))")
+        }
+        #expect(split > 1000)
+        // Lines that end in a word, a separator or blanks only stay with the next line.
+        #expect(GitHubWriting.runsSplitAtSafeLines(["export", "X=1"])?.count == 1)
+        #expect(GitHubWriting.runsSplitAtSafeLines(["echo a;", "X=1"])?.count == 1)
+        #expect(GitHubWriting.runsSplitAtSafeLines(["  ", "X=1"])?.count == 1)
+        #expect(GitHubWriting.runsSplitAtSafeLines(["f() { :; }\n\n", "X=1", "Y=2"])?.count == 2)
+        #expect(GitHubWriting.runsSplitAtSafeLines(["caf\u{E9}=1", "X=1"]) == nil)
     }
 
     @Test func jobIDsMatchTheCharacterSetVersion() {

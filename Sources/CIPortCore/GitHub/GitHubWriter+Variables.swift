@@ -463,16 +463,64 @@ extension GitHubWriting {
         return (names, id)
     }
 
-    func scriptDefinedNames(job j: Job?) -> Set<String> {
+    mutating func scriptDefinedNames(job j: Job?) -> Set<String> {
         var out = Set<String>()
         for kv in p.variables + (j?.variables ?? []) where !PredefinedVariable.references(in: kv.value).contains(kv.key) {
             out.insert(kv.key)
         }
         for a in j?.matrix?.axes ?? [] { out.insert(a.name) }
         for row in j?.matrix?.include ?? [] { for kv in row { out.insert(kv.key) } }
-        let text = (j?.steps ?? []).compactMap(\.script).joined(separator: "\n")
-        out.formUnion(GitHubWriting.shellAssignedNames(in: text))
+        let scripts = (j?.steps ?? []).compactMap(\.script)
+        if let runs = GitHubWriting.runsSplitAtSafeLines(scripts) {
+            // Jobs share lines (a default before_script): each run of lines is scanned once.
+            for run in runs {
+                let text = run.count == 1 ? run[run.startIndex] : run.joined(separator: "\n")
+                if let known = shellNames[text] {
+                    out.formUnion(known)
+                } else {
+                    let names = GitHubWriting.shellAssignedNames(in: text)
+                    shellNames[text] = names
+                    out.formUnion(names)
+                }
+            }
+        } else {
+            out.formUnion(GitHubWriting.shellAssignedNames(in: scripts.joined(separator: "\n")))
+        }
         return out
+    }
+
+    /// The lines cut into runs after each line that `isSafeLineEnd`, or nil when a line is not
+    /// ASCII (the names then come from the whole script at once).
+    ///
+    /// `shellAssignedNames` of the lines joined by line breaks is, as a set, the union of each
+    /// run's (joined the same way): no search that starts in a run can read past its last line's
+    /// last non-blank byte (every stretch of blanks, names, keywords and flags stops at such a
+    /// byte), so none reaches the next run but from a line start in the trailing blanks, where
+    /// the next run's own search at its start finds the same name; and a run's first byte
+    /// follows a line break either way, as `^` and `\b` see it.
+    static func runsSplitAtSafeLines(_ lines: [String]) -> [ArraySlice<String>]? {
+        var runs: [ArraySlice<String>] = []
+        var start = 0
+        for (i, line) in lines.enumerated() {
+            guard let safe = isSafeLineEnd(line) else { return nil }
+            if safe || i == lines.count - 1 {
+                runs.append(lines[start...i])
+                start = i + 1
+            }
+        }
+        return runs
+    }
+
+    /// Whether an ASCII line ends, blanks aside, in a byte that is neither a word byte nor one of
+    /// `;&|(\``; nil when the line is not ASCII.
+    static func isSafeLineEnd(_ line: String) -> Bool? {
+        FastText.withBytes(line) { b -> Bool? in
+            guard FastText.isASCII(b) else { return nil }
+            var i = b.count - 1
+            while i >= 0, ShellNameScan.isSpace(b[i]) { i -= 1 }
+            guard i >= 0 else { return false }
+            return !ShellNameScan.isWord(b[i]) && !ShellNameScan.isSeparator(b[i])
+        }
     }
 
     /// `${{ expr }}` for env, or the plain text when the expression is a string literal.
