@@ -170,7 +170,9 @@ struct PredefinedVariable: Sendable {
 /// A script line as translated with one set of defined names (`GitHubWriting.nameSets`), in a
 /// job in a container or not.
 struct ScriptLineKey: Hashable, Sendable {
-    var line: String
+    /// Where the line was written (hashing a position is cheaper than hashing a long line; the
+    /// line itself is compared on a hit).
+    var pos: SourcePos
     var names: Int
     var inContainer: Bool
 }
@@ -324,7 +326,7 @@ extension GitHubWriting {
             var notes: [String] = []
             if GitHubWriting.includes(line, "$") {
                 // Jobs share lines (`extends:`, `default:`); the translation depends on the line and the names only.
-                let t = w.translatedScriptLine(line, defined: defined, definedID: definedID, inContainer: inContainer)
+                let t = w.translatedScriptLine(line, at: pos, defined: defined, definedID: definedID, inContainer: inContainer)
                 text = t.result.text
                 status = t.status
                 notes = t.notes
@@ -401,16 +403,16 @@ extension GitHubWriting {
 
     /// The pure part of translating a script line, kept per line and set of defined names, and
     /// per line and the defined names it refers to.
-    mutating func translatedScriptLine(_ line: String, defined: Set<String>, definedID: Int,
+    mutating func translatedScriptLine(_ line: String, at pos: SourcePos, defined: Set<String>, definedID: Int,
                                        inContainer: Bool) -> ScriptLineTranslation {
-        let key = ScriptLineKey(line: line, names: definedID, inContainer: inContainer)
-        if let known = scriptLines[key] { return known }
+        let key = ScriptLineKey(pos: pos, names: definedID, inContainer: inContainer)
+        if let known = scriptLines[key], known.line == line { return known.translation }
         // Every name `translateText` can look up follows a `$`: `references` finds them all (and
         // some it skips, such as `$$X`), so equal lists mean equal answers from `defined`.
         let referenceKey = ScriptLineReferenceKey(line: line, definedReferences: PredefinedVariable.references(in: line).filter(defined.contains),
                                                   inContainer: inContainer)
         if let known = scriptLinesByReferences[referenceKey] {
-            scriptLines[key] = known
+            scriptLines[key] = (line, known)
             return known
         }
         let r = Expressions.translateText(line, from: .gitlab, to: .github, context: .script, defined: defined)
@@ -427,7 +429,7 @@ extension GitHubWriting {
             status = notes.isEmpty ? .translated : r.fidelity
         }
         let t = ScriptLineTranslation(result: r, references: refs, computed: computed, status: status, notes: notes)
-        scriptLines[key] = t
+        scriptLines[key] = (line, t)
         scriptLinesByReferences[referenceKey] = t
         return t
     }

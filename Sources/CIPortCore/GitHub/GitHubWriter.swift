@@ -40,7 +40,7 @@ struct GitHubWriting {
     var shellNames: [String: [String]] = [:]
     /// Script lines already translated, per line and set of defined names, and per line and the
     /// defined names it refers to.
-    var scriptLines: [ScriptLineKey: ScriptLineTranslation] = [:]
+    var scriptLines: [ScriptLineKey: (line: String, translation: ScriptLineTranslation)] = [:]
     var scriptLinesByReferences: [ScriptLineReferenceKey: ScriptLineTranslation] = [:]
     /// Rule conditions already translated, per condition and job (workflow rules are asked once per job).
     var ruleExpressions: [RuleKey: RuleExpression] = [:]
