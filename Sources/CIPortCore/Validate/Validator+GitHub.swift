@@ -345,7 +345,16 @@ struct GitHubChecks {
     }
 
     private func isActionRef(_ s: String) -> Bool {
-        if ValidationSupport.hasExpression(s) || s.hasPrefix("./") || s.hasPrefix("docker://") { return true }
+        if ValidationSupport.hasExpression(s) { return true }
+        // ASCII (every real reference): bytes are characters.
+        let ascii: Bool? = FastText.withBytes(s) { b -> Bool? in
+            guard FastText.isASCII(b) else { return nil }
+            if FastText.has(b, at: 0, "./") || FastText.has(b, at: 0, "docker://") { return true }
+            guard let at = FastText.find("@", in: b) else { return false }
+            return FastText.find("/", in: UnsafeBufferPointer(rebasing: b[..<at])) != nil && at + 1 < b.count
+        }
+        if let ascii { return ascii }
+        if s.hasPrefix("./") || s.hasPrefix("docker://") { return true }
         guard let at = s.firstIndex(of: "@") else { return false }
         return s[..<at].utf8.contains(UInt8(ascii: "/")) && s.index(after: at) < s.endIndex
     }
