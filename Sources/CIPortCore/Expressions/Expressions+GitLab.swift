@@ -22,7 +22,7 @@ enum GitLabRef {
     /// Where a project variable goes on GitHub: names that look like credentials become secrets.
     static func githubSetting(for name: String) -> String {
         let upper = name.uppercased()
-        for word in ["TOKEN", "PASSWORD", "SECRET", "PASS", "KEY", "CREDENTIAL", "PRIVATE", "AUTH"] where upper.contains(word) {
+        for word in ["TOKEN", "PASSWORD", "SECRET", "PASS", "KEY", "CREDENTIAL", "PRIVATE", "AUTH"] where FastText.contains(upper, word) {
             return "secrets"
         }
         return "vars"
@@ -52,6 +52,14 @@ struct GitLabToGitHub {
         var env: [KeyValue] = []
         var i = 0
         var literalStart = 0
+        // A long script names the same variables many times; each answer is one scan of it.
+        var projectVariables: [String: Bool] = [:]
+        func isProjectVariable(_ n: String) -> Bool {
+            if let known = projectVariables[n] { return known }
+            let answer = Self.isProjectVariable(n, in: bytes)
+            projectVariables[n] = answer
+            return answer
+        }
         func addEnv(_ key: String, _ value: String) {
             if !env.contains(where: { $0.key == key }) { env.append(KeyValue(key, value, pos: .synthesized())) }
         }
@@ -119,7 +127,7 @@ struct GitLabToGitHub {
                 case .unknownPredefined(let n):
                     diag.add(.needsReview, "$\(n) has no GitHub counterpart")
                 case .user(let n):
-                    if Self.isProjectVariable(n, in: bytes) {
+                    if isProjectVariable(n) {
                         let setting = GitLabRef.githubSetting(for: n)
                         addEnv(n, "${{ \(setting).\(n) }}")
                         diag.add(.needsReview, "$\(n) is not defined in the pipeline: define it as a GitHub \(setting == "secrets" ? "secret" : "configuration variable") (\(setting).\(n))")

@@ -5,6 +5,9 @@ import Foundation
 struct BeforeLine: Hashable, Sendable {
     var text: String
     var pos: SourcePos
+
+    /// By position only: lines can be long, and equal lines at one position are the common case.
+    func hash(into h: inout Hasher) { h.combine(pos) }
 }
 
 extension GitHubWriting {

@@ -472,16 +472,24 @@ extension GitHubWriting {
         }
         for a in j?.matrix?.axes ?? [] { out.insert(a.name) }
         for row in j?.matrix?.include ?? [] { for kv in row { out.insert(kv.key) } }
-        let scripts = (j?.steps ?? []).compactMap(\.script)
+        var scripts: [String] = [], positions: [SourcePos] = []
+        if let steps = j?.steps {
+            for k in steps.indices {
+                guard case .run(let text) = steps[k].action else { continue }
+                scripts.append(text)
+                positions.append(steps[k].pos)
+            }
+        }
         if let runs = GitHubWriting.runsSplitAtSafeLines(scripts) {
-            // Jobs share lines (a default before_script): each run of lines is scanned once.
+            // Jobs share lines (a default before_script): each run of lines is scanned once,
+            // found again by where its lines were written.
             for run in runs {
-                let text = run.count == 1 ? run[run.startIndex] : run.joined(separator: "\n")
-                if let known = shellNames[text] {
-                    out.formUnion(known)
+                let key = Array(positions[run.indices])
+                if let known = shellNames[key], known.lines == run {
+                    out.formUnion(known.names)
                 } else {
-                    let names = GitHubWriting.shellAssignedNames(in: text)
-                    shellNames[text] = names
+                    let names = GitHubWriting.shellAssignedNames(in: run.count == 1 ? run[run.startIndex] : run.joined(separator: "\n"))
+                    shellNames[key] = (run, names)
                     out.formUnion(names)
                 }
             }

@@ -36,8 +36,8 @@ struct GitHubWriting {
     /// the number of that set in `nameSets`.
     var scriptNames: [String: (names: Set<String>, id: Int)] = [:]
     var nameSets: [Set<String>: Int] = [:]
-    /// `shellAssignedNames` of script lines already scanned.
-    var shellNames: [String: [String]] = [:]
+    /// `shellAssignedNames` of runs of script lines already scanned, by the lines' positions.
+    var shellNames: [[SourcePos]: (lines: ArraySlice<String>, names: [String])] = [:]
     /// Script lines already translated, per line and set of defined names, and per line and the
     /// defined names it refers to.
     var scriptLines: [ScriptLineKey: (line: String, translation: ScriptLineTranslation)] = [:]

@@ -19,6 +19,26 @@ public enum GitLabReader {
     /// Splits a file that opens with a `spec:` header document: the header's text, and the body's
     /// text with the header's lines blanked so that positions in the body keep their line numbers.
     public static func splitSpecHeader(_ text: String) -> (header: String, body: String)? {
+        // Most files start with something other than `spec:`: in ASCII text without carriage
+        // returns (where bytes are characters and lines end at line feeds), look at the first
+        // line that is not blank, a comment or `---` before splitting the whole text into lines.
+        let startsWithSpec: Bool? = FastText.withBytes(text) { b -> Bool? in
+            guard FastText.isASCII(b), FastText.find("\r", in: b) == nil else { return nil }
+            var start = 0
+            while start <= b.count {
+                var end = start
+                while end < b.count, b[end] != 0x0A { end += 1 }
+                var lo = start, hi = end
+                while lo < hi, b[lo] == 0x20 || b[lo] == 0x09 { lo += 1 }
+                while hi > lo, b[hi - 1] == 0x20 || b[hi - 1] == 0x09 { hi -= 1 }
+                let blank = lo == hi, comment = !blank && b[lo] == UInt8(ascii: "#")
+                let dashes = hi - lo == 3 && b[lo] == UInt8(ascii: "-") && b[lo + 1] == UInt8(ascii: "-") && b[lo + 2] == UInt8(ascii: "-")
+                if !(blank || comment || dashes) { return FastText.has(b, at: start, "spec:") && start + 5 <= end }
+                start = end + 1
+            }
+            return false
+        }
+        if startsWithSpec == false { return nil }
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         var sawSpec = false
         for (i, raw) in lines.enumerated() {
