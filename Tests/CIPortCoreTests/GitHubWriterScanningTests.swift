@@ -263,6 +263,18 @@ extension GitHubWriterScanningTests {
         #expect(GitHubWriting.runsSplitAtSafeLines(["caf\u{E9}=1", "X=1"]) == nil)
     }
 
+    @Test func partsMatchSplit() {
+        let tokens = ["a", "/", "//", ":", "-", "docker", "é", "\u{301}", " ", ""]
+        var rng = SplitMix64(seed: 5)
+        for _ in 0..<3000 {
+            let text = (0..<Int.random(in: 0...6, using: &rng)).map { _ in tokens.randomElement(using: &rng)! }.joined()
+            for sep: Character in ["/", ":", "-"] {
+                #expect(GitHubWriting.lastPart(of: text, sep) == text.split(separator: sep).last.map(String.init), "\(text.debugDescription)")
+                #expect(GitHubWriting.firstPart(of: text, sep) == text.split(separator: sep).first.map(String.init), "\(text.debugDescription)")
+            }
+        }
+    }
+
     @Test func jobIDsMatchTheCharacterSetVersion() {
         let fixed = ["test:unit", "build image", "", "-", "---", "_x", "9lives", "a--b", "-lead", "trail-", "café", "日本",
                      "rollout 10%", "x\ty", "A_b-C", "job", "über-job", ".hidden", "a::b::c"]

@@ -17,8 +17,8 @@ extension GitHubWriting {
         } else {
             var name = s.image
             if let at = name.firstIndex(of: "@") { name = String(name[..<at]) }
-            let last = name.split(separator: "/").last.map(String.init) ?? name
-            base = String(last.split(separator: ":").first ?? Substring(last))
+            let last = GitHubWriting.lastPart(of: name, "/") ?? name
+            base = GitHubWriting.firstPart(of: last, ":") ?? last
         }
         return jobID(base, used: used)
     }
@@ -26,7 +26,7 @@ extension GitHubWriting {
     /// Whether an image most likely has bash (images built on Alpine, BusyBox or distroless do not).
     static func imageHasBash(_ image: String) -> Bool {
         let name = image.lowercased()
-        let last = name.split(separator: "/").last.map(String.init) ?? name
+        let last = GitHubWriting.lastPart(of: name, "/") ?? name
         let noBash = ["alpine", "busybox", "distroless", "kaniko", "scratch"]
         if noBash.contains(where: { GitHubWriting.includes(name, $0) }) { return false }
         if last.hasPrefix("docker:") || last == "docker" { return false }
@@ -34,8 +34,8 @@ extension GitHubWriting {
     }
 
     static func isDockerDaemon(_ image: String) -> Bool {
-        let name = image.split(separator: "/").last.map(String.init) ?? image
-        return name.hasPrefix("docker:") && name.contains("dind")
+        let name = GitHubWriting.lastPart(of: image, "/") ?? image
+        return name.hasPrefix("docker:") && GitHubWriting.includes(name, "dind")
     }
 
     // MARK: job
@@ -207,7 +207,7 @@ extension GitHubWriting {
         var containerComments: [String] = []
         var hasContainer = false
         if let img = j.image, baseOS == nil {
-            let clientOnly = dind && (img.name.split(separator: "/").last.map { $0 == "docker" || $0.hasPrefix("docker:") } ?? false)
+            let clientOnly = dind && (GitHubWriting.lastPart(of: img.name, "/").map { $0 == "docker" || $0.hasPrefix("docker:") } ?? false)
             if clientOnly {
                 if let c = mark(["\(j.id).image", "default.image", "image"], at: img.pos, .approximated,
                                 "the `docker` client image is not used: GitHub runners have Docker; the job runs on the runner") {
@@ -284,7 +284,7 @@ extension GitHubWriting {
                         notes.append("GitLab reached this service as `\(gitlabName)`; here its host name is `\(key)`")
                     }
                 } else {
-                    let base = GitHubWriting.gitlabHostName(s.image).split(separator: "-").last.map(String.init) ?? ""
+                    let base = GitHubWriting.lastPart(of: GitHubWriting.gitlabHostName(s.image), "-") ?? ""
                     let gitlabName = s.alias ?? GitHubWriting.gitlabHostName(s.image)
                     if let port = GitHubWriting.servicePorts[key] ?? GitHubWriting.servicePorts[base] {
                         sm.set("ports", .strings(["\(port):\(port)"]))
@@ -386,7 +386,7 @@ extension GitHubWriting {
     /// The `serviceEnvPrefixes` entry for a service image, empty when there is none.
     static func envPrefixes(image: String) -> [String] {
         let host = gitlabHostName(image)
-        let base = host.split(separator: "-").last.map(String.init) ?? host
+        let base = GitHubWriting.lastPart(of: host, "-") ?? host
         return serviceEnvPrefixes[base] ?? serviceEnvPrefixes[host] ?? serviceEnvPrefixes[GitHubWriting.replacing("-", with: "/", in: host)] ?? []
     }
 

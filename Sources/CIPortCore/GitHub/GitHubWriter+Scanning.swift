@@ -81,6 +81,23 @@ extension GitHubWriting {
         }
     }
 
+    /// `text.split(separator: separator).last` (the last non-empty part), nil when there is none.
+    static func lastPart(of text: String, _ separator: Character) -> String? {
+        guard let sep = separator.asciiValue else { return text.split(separator: separator).last.map(String.init) }
+        var text = text
+        let part: String?? = text.withUTF8 { h in
+            guard FastText.isASCII(h) else { return nil }
+            var j = h.count
+            while j > 0, h[j - 1] == sep { j -= 1 }
+            guard j > 0 else { return .some(nil) }
+            var i = j
+            while i > 0, h[i - 1] != sep { i -= 1 }
+            return .some(String(decoding: UnsafeBufferPointer(rebasing: h[i..<j]), as: UTF8.self))
+        }
+        if let part { return part }
+        return text.split(separator: separator).last.map(String.init)
+    }
+
     /// `text.split(separator: separator).first` (the first non-empty part), nil when there is none.
     static func firstPart(of text: String, _ separator: Character) -> String? {
         guard let sep = separator.asciiValue else { return text.split(separator: separator).first.map(String.init) }
