@@ -50,7 +50,7 @@ extension GitHubWriting {
     private mutating func translatedRule(_ cond: String, job j: Job?) -> RuleExpression {
         var src = cond
         for name in GitHubWriting.settingVariables.keys where GitHubWriting.includes(src, name) {
-            src = src.replacingOccurrences(of: "${\(name)}", with: "$" + GitHubWriting.settingPrefix + name)
+            src = FastText.replacing("${\(name)}", with: "$" + GitHubWriting.settingPrefix + name, in: src)
             src = GitHubWriting.replacingVariable(name, in: src, with: "$" + GitHubWriting.settingPrefix + name)
         }
         // Jobs repeat conditions (the same rule in every job of a template); the translation
@@ -85,7 +85,7 @@ extension GitHubWriting {
         }
         e = GitHubWriting.replacingVars(in: e) { name in
             guard let v = defined[name] else { return nil }
-            let literal = "'" + v.replacingOccurrences(of: "'", with: "''") + "'"
+            let literal = "'" + FastText.replacing("'", with: "''", in: v) + "'"
             if let input = p.inputs.first(where: { $0.name == name }) {
                 return "(inputs.\(GitHubWriting.inputName(input.name)) || \(literal))"
             }

@@ -34,31 +34,7 @@ extension GitHubWriting {
     /// `text` with every `target` replaced, left to right, as Foundation's
     /// `replacingOccurrences(of:with:)` does.
     static func replacing(_ target: String, with replacement: String, in text: String) -> String {
-        var text = text
-        var target = target
-        let result: String?? = text.withUTF8 { h in
-            target.withUTF8 { t -> String?? in
-                guard FastText.isASCII(h), FastText.isASCII(t), !t.isEmpty else { return nil }
-                guard var at = FastText.find(t, in: h, from: 0) else { return .some(nil) }
-                var out: [UInt8] = []
-                out.reserveCapacity(h.count)
-                var start = 0
-                while true {
-                    out.append(contentsOf: UnsafeBufferPointer(rebasing: h[start..<at]))
-                    out.append(contentsOf: replacement.utf8)
-                    start = at + t.count
-                    guard let next = FastText.find(t, in: h, from: start) else { break }
-                    at = next
-                }
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: h[start...]))
-                return .some(String(decoding: out, as: UTF8.self))
-            }
-        }
-        switch result {
-        case .some(.some(let replaced)): return replaced
-        case .some(.none): return text
-        case .none: return text.replacingOccurrences(of: target, with: replacement)
-        }
+        FastText.replacing(target, with: replacement, in: text)
     }
 
     /// `text` without leading and trailing spaces and tabs, as

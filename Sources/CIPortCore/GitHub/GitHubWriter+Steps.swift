@@ -330,7 +330,7 @@ extension GitHubWriting {
         var restore: [String] = []
         if !c.keyFiles.isEmpty {
             let prefix = c.keyPrefix.map { value($0, construct, at: c.pos, step: j) } ?? "cache"
-            let files = c.keyFiles.map { "'\($0.replacingOccurrences(of: "'", with: "''"))'" }.joined(separator: ", ")
+            let files = c.keyFiles.map { "'\(FastText.replacing("'", with: "''", in: $0))'" }.joined(separator: ", ")
             key = "\(prefix)-${{ hashFiles(\(files)) }}"
             restore = ["\(prefix)-"]
         } else {

@@ -130,7 +130,7 @@ extension GitLabReading {
         if name.hasPrefix("/"), name.count > 1, let close = name.lastIndex(of: "/"), close != name.startIndex {
             cond = "$CI_COMMIT_REF_NAME =~ \(name)"
         } else {
-            cond = "$CI_COMMIT_REF_NAME == \"\(name.replacingOccurrences(of: "\"", with: "\\\""))\""
+            cond = "$CI_COMMIT_REF_NAME == \"\(FastText.replacing("\"", with: "\\\"", in: name))\""
         }
         if let project { cond = "\(cond) && $CI_PROJECT_PATH == \"\(project)\"" }
         return (cond, project != nil)
@@ -392,8 +392,10 @@ extension GitLabReading {
         let anchoredEnd = body.hasSuffix("$")
         if anchoredStart { body.removeFirst() }
         if anchoredEnd { body.removeLast() }
-        body = body.replacingOccurrences(of: "\\/", with: "/").replacingOccurrences(of: ".*", with: "*")
-            .replacingOccurrences(of: ".+", with: "*").replacingOccurrences(of: "\\.", with: ".")
+        body = FastText.replacing("\\/", with: "/", in: body)
+        body = FastText.replacing(".*", with: "*", in: body)
+        body = FastText.replacing(".+", with: "*", in: body)
+        body = FastText.replacing("\\.", with: ".", in: body)
         if let meta = body.firstIndex(where: { "()[]{}|+?\\^$".contains($0) }) {
             body = String(body[..<meta]) + "*"
         }

@@ -117,4 +117,33 @@ enum FastText {
         result.append(s[start...])
         return result
     }
+
+    /// `text.replacingOccurrences(of: target, with: replacement)`, on bytes when both are ASCII.
+    static func replacing(_ target: String, with replacement: String, in text: String) -> String {
+        var text = text
+        var target = target
+        let result: String?? = text.withUTF8 { h in
+            target.withUTF8 { t -> String?? in
+                guard isASCII(h), isASCII(t), !t.isEmpty else { return nil }
+                guard var at = find(t, in: h, from: 0) else { return .some(nil) }
+                var out: [UInt8] = []
+                out.reserveCapacity(h.count)
+                var start = 0
+                while true {
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: h[start..<at]))
+                    out.append(contentsOf: replacement.utf8)
+                    start = at + t.count
+                    guard let next = find(t, in: h, from: start) else { break }
+                    at = next
+                }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: h[start...]))
+                return .some(String(decoding: out, as: UTF8.self))
+            }
+        }
+        switch result {
+        case .some(.some(let replaced)): return replaced
+        case .some(.none): return text
+        case .none: return text.replacingOccurrences(of: target, with: replacement)
+        }
+    }
 }
