@@ -101,9 +101,11 @@ extension GitHubWriting {
         if j.pages { grant("pages", "write", "Pages deployment"); grant("id-token", "write", "Pages deployment") }
         if j.release != nil { grant("contents", "write", "creating a release") }
         for s in j.permissions?.scopes ?? [] { grant(s.key, s.value, "OIDC token (`id_tokens:`)") }
-        let scriptText = j.steps.compactMap(\.script).joined(separator: "\n")
-        if GitHubWriting.includes(scriptText, "CI_REGISTRY_PASSWORD")
-            || GitHubWriting.includes(scriptText, "CI_JOB_TOKEN") && GitHubWriting.includes(scriptText, "docker") {
+        // Line by line: none of the words holds a line break, so none is found across two lines.
+        func scriptsMention(_ word: String) -> Bool {
+            j.steps.contains { s in s.script.map { GitHubWriting.includes($0, word) } ?? false }
+        }
+        if scriptsMention("CI_REGISTRY_PASSWORD") || scriptsMention("CI_JOB_TOKEN") && scriptsMention("docker") {
             grant("packages", "write", "pushing images to ghcr.io")
         }
         if perms.count > 1 || perms[0].1 != "read" {
@@ -316,10 +318,10 @@ extension GitHubWriting {
             env.append(YOutEntry(kv.key, .string(v)))
         }
         for kv in matrixEnv where !env.contains(where: { $0.key == kv.key }) { env.append(YOutEntry(kv.key, .string(kv.value))) }
-        if let e = j.environment, GitHubWriting.includes(scriptText, "CI_ENVIRONMENT_NAME"), !env.contains(where: { $0.key == "CI_ENVIRONMENT_NAME" }) {
+        if let e = j.environment, scriptsMention("CI_ENVIRONMENT_NAME"), !env.contains(where: { $0.key == "CI_ENVIRONMENT_NAME" }) {
             env.append(YOutEntry("CI_ENVIRONMENT_NAME", .string(value(e.name))))
         }
-        if GitHubWriting.includes(scriptText, "CI_JOB_STAGE"), !env.contains(where: { $0.key == "CI_JOB_STAGE" }) {
+        if scriptsMention("CI_JOB_STAGE"), !env.contains(where: { $0.key == "CI_JOB_STAGE" }) {
             env.append(YOutEntry("CI_JOB_STAGE", .string(j.stage ?? "test")))
         }
         if !env.isEmpty { m.set("env", .map(env)) }

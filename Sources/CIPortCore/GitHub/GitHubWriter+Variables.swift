@@ -181,7 +181,9 @@ struct ScriptLineKey: Hashable, Sendable {
 /// `defined` about the names after a `$` and nothing else, so lines whose jobs define different
 /// names elsewhere share one translation.
 struct ScriptLineReferenceKey: Hashable, Sendable {
+    /// The line, or "" when `pos` stands for it (the line is then compared on a hit).
     var line: String
+    var pos: SourcePos?
     var definedReferences: [String]
     var inContainer: Bool
 }
@@ -197,6 +199,8 @@ struct ScriptLineTranslation: Sendable {
     /// The line's status and notes, with the table's own "no GitHub counterpart" notes dropped.
     var status: Fidelity
     var notes: [String]
+    /// The translated text still holds `$[[` (component inputs the step's env must carry).
+    var hasInputs: Bool
 }
 
 extension GitHubWriting {
@@ -324,16 +328,15 @@ extension GitHubWriting {
             var text = line
             var status = Fidelity.translated
             var notes: [String] = []
-            if GitHubWriting.includes(line, "$") {
-                // Jobs share lines (`extends:`, `default:`); the translation depends on the line and the names only.
-                let t = w.translatedScriptLine(line, at: pos, defined: defined, definedID: definedID, inContainer: inContainer)
+            // Jobs share lines (`extends:`, `default:`); the translation depends on the line and the names only.
+            if let t = w.translatedScriptLine(line, at: pos, defined: defined, definedID: definedID, inContainer: inContainer) {
                 text = t.result.text
                 status = t.status
                 notes = t.notes
                 for kv in t.result.env where !t.computed.contains(kv.key) && !env.contains(where: { $0.key == kv.key }) { env.append(kv) }
                 var names = t.references
                 let computed = t.computed
-                if GitHubWriting.includes(text, "$[[") {
+                if t.hasInputs {
                     text = GitHubWriting.inputsToShell(text, env: &env)
                     names = PredefinedVariable.references(in: text)
                 }
@@ -403,16 +406,34 @@ extension GitHubWriting {
 
     /// The pure part of translating a script line, kept per line and set of defined names, and
     /// per line and the defined names it refers to.
+    ///
+    /// nil for a line without `$` (nothing to translate). Lookups go by where the line was written
+    /// first (hashing a position is cheaper than hashing a long line; the line itself is compared).
     mutating func translatedScriptLine(_ line: String, at pos: SourcePos, defined: Set<String>, definedID: Int,
-                                       inContainer: Bool) -> ScriptLineTranslation {
+                                       inContainer: Bool) -> ScriptLineTranslation? {
         let key = ScriptLineKey(pos: pos, names: definedID, inContainer: inContainer)
         if let known = scriptLines[key], known.line == line { return known.translation }
+        // The `$` names of the line, once per line.
+        let lineRefs: [String]?
+        if let known = scriptLineReferences[pos], known.line == line {
+            lineRefs = known.references
+        } else {
+            lineRefs = GitHubWriting.includes(line, "$") ? PredefinedVariable.references(in: line) : nil
+            scriptLineReferences[pos] = (line, lineRefs)
+        }
+        guard let lineRefs else { return nil }
         // Every name `translateText` can look up follows a `$`: `references` finds them all (and
         // some it skips, such as `$$X`), so equal lists mean equal answers from `defined`.
-        let referenceKey = ScriptLineReferenceKey(line: line, definedReferences: PredefinedVariable.references(in: line).filter(defined.contains),
-                                                  inContainer: inContainer)
+        let definedRefs = lineRefs.filter(defined.contains)
+        let byPosition = ScriptLineReferenceKey(line: "", pos: pos, definedReferences: definedRefs, inContainer: inContainer)
+        if let known = scriptLinesByPositionAndReferences[byPosition], known.line == line {
+            scriptLines[key] = (line, known.translation)
+            return known.translation
+        }
+        let referenceKey = ScriptLineReferenceKey(line: line, pos: nil, definedReferences: definedRefs, inContainer: inContainer)
         if let known = scriptLinesByReferences[referenceKey] {
             scriptLines[key] = (line, known)
+            scriptLinesByPositionAndReferences[byPosition] = (line, known)
             return known
         }
         let r = Expressions.translateText(line, from: .gitlab, to: .github, context: .script, defined: defined)
@@ -428,8 +449,10 @@ extension GitHubWriting {
             notes = r.notes.filter { n in !covered.contains { n == "$\($0) has no GitHub counterpart" } }
             status = notes.isEmpty ? .translated : r.fidelity
         }
-        let t = ScriptLineTranslation(result: r, references: refs, computed: computed, status: status, notes: notes)
+        let t = ScriptLineTranslation(result: r, references: refs, computed: computed, status: status, notes: notes,
+                                      hasInputs: GitHubWriting.includes(r.text, "$[["))
         scriptLines[key] = (line, t)
+        scriptLinesByPositionAndReferences[byPosition] = (line, t)
         scriptLinesByReferences[referenceKey] = t
         return t
     }

@@ -42,6 +42,9 @@ struct GitHubWriting {
     /// defined names it refers to.
     var scriptLines: [ScriptLineKey: (line: String, translation: ScriptLineTranslation)] = [:]
     var scriptLinesByReferences: [ScriptLineReferenceKey: ScriptLineTranslation] = [:]
+    var scriptLinesByPositionAndReferences: [ScriptLineReferenceKey: (line: String, translation: ScriptLineTranslation)] = [:]
+    /// The `$` names of each script line (nil: the line has no `$`), by where it was written.
+    var scriptLineReferences: [SourcePos: (line: String, references: [String]?)] = [:]
     /// Rule conditions already translated, per condition and job (workflow rules are asked once per job).
     var ruleExpressions: [RuleKey: RuleExpression] = [:]
     /// GitLab rule conditions already translated by `Expressions`, before the job's variables apply.
