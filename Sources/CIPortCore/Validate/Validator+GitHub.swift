@@ -196,8 +196,8 @@ struct GitHubChecks {
         }
     }
 
-    private mutating func checkInputs(_ v: YNode, _ what: String, dispatch: Bool) {
-        guard let m = mapping(v, what) else { return }
+    private mutating func checkInputs(_ v: YNode, _ what: @autoclosure () -> String, dispatch: Bool) {
+        guard let m = mapping(v, what()) else { return }
         let types = dispatch ? ["string", "choice", "boolean", "number", "environment"] : ["string", "boolean", "number"]
         for p in m.pairs {
             let w = "input '\(p.key.value)'"
@@ -249,33 +249,33 @@ struct GitHubChecks {
             if m["steps"] == nil { sink.error(key.pos, "\(owner) has no 'steps' (or 'uses' for a reusable workflow)") }
         }
         for p in m.pairs {
-            let w = "'\(p.key.value)' of \(owner)"
+            func w() -> String { "'\(p.key.value)' of \(owner)" }
             let v = p.value
             switch p.key.value {
-            case "name", "if": _ = string(v, w)
-            case "runs-on": checkRunsOn(v, w)
-            case "needs": checkStringList(v, w, allowScalar: true)
-            case "permissions": checkPermissions(v, w)
+            case "name", "if": _ = string(v, w())
+            case "runs-on": checkRunsOn(v, w())
+            case "needs": checkStringList(v, w(), allowScalar: true)
+            case "permissions": checkPermissions(v, w())
             case "environment":
-                if v.scalar != nil { _ = string(v, w); continue }
-                guard let em = mapping(v, w, expected: "a name or a mapping with 'name'") else { continue }
-                checkKeys(em, ["name", "url", "deployment"], w)
-                if em["name"] == nil { sink.error(v.pos, "\(w) has no 'name'") }
-            case "concurrency": checkConcurrency(v, w)
+                if v.scalar != nil { _ = string(v, w()); continue }
+                guard let em = mapping(v, w(), expected: "a name or a mapping with 'name'") else { continue }
+                checkKeys(em, ["name", "url", "deployment"], w())
+                if em["name"] == nil { sink.error(v.pos, "\(w()) has no 'name'") }
+            case "concurrency": checkConcurrency(v, w())
             case "outputs":
-                guard let om = mapping(v, w) else { continue }
+                guard let om = mapping(v, w()) else { continue }
                 for o in om.pairs where o.value.scalar == nil {
                     sink.error(o.value.pos, "output '\(o.key.value)' of \(owner) must be a string, not \(o.value.kindName)")
                 }
-            case "env": checkEnv(v, w)
-            case "defaults": checkDefaults(v, w)
+            case "env": checkEnv(v, w())
+            case "defaults": checkDefaults(v, w())
             case "steps": checkSteps(v, owner)
-            case "timeout-minutes": number(v, w)
-            case "continue-on-error": bool(v, w)
-            case "strategy": checkStrategy(v, w)
-            case "container": checkContainer(v, w)
+            case "timeout-minutes": number(v, w())
+            case "continue-on-error": bool(v, w())
+            case "strategy": checkStrategy(v, w())
+            case "container": checkContainer(v, w())
             case "services":
-                guard let sm = mapping(v, w) else { continue }
+                guard let sm = mapping(v, w()) else { continue }
                 for s in sm.pairs { checkContainer(s.value, "service '\(s.key.value)' of \(owner)") }
             default: break
             }
@@ -290,57 +290,59 @@ struct GitHubChecks {
         return ValidationSupport.contains(String(path), "/.github/workflows/") && (path.hasSuffix(".yml") || path.hasSuffix(".yaml"))
     }
 
-    private mutating func checkRunsOn(_ v: YNode, _ w: String) {
+    private mutating func checkRunsOn(_ v: YNode, _ w: @autoclosure () -> String) {
         switch v {
-        case .scalar: _ = string(v, w)
-        case .sequence: checkStringList(v, w)
+        case .scalar: _ = string(v, w())
+        case .sequence: checkStringList(v, w())
         case .mapping(let m):
-            checkKeys(m, ["group", "labels"], w)
-            if m["group"] == nil, m["labels"] == nil { sink.error(v.pos, "\(w) needs 'group' or 'labels'") }
-            if let g = m["group"] { _ = string(g, "'group' of \(w)") }
-            if let l = m["labels"] { checkStringList(l, "'labels' of \(w)", allowScalar: true) }
+            checkKeys(m, ["group", "labels"], w())
+            if m["group"] == nil, m["labels"] == nil { sink.error(v.pos, "\(w()) needs 'group' or 'labels'") }
+            if let g = m["group"] { _ = string(g, "'group' of \(w())") }
+            if let l = m["labels"] { checkStringList(l, "'labels' of \(w())", allowScalar: true) }
         }
     }
 
-    private mutating func checkSteps(_ v: YNode, _ owner: String) {
-        guard let q = list(v, "'steps' of \(owner)") else { return }
-        if q.items.isEmpty { sink.error(v.pos, "'steps' of \(owner) is empty") }
+    private mutating func checkSteps(_ v: YNode, _ owner: @autoclosure () -> String) {
+        guard let q = list(v, "'steps' of \(owner())") else { return }
+        if q.items.isEmpty { sink.error(v.pos, "'steps' of \(owner()) is empty") }
         var ids: [String: SourcePos] = [:]
+        let ownerName = owner()
         for (i, item) in q.items.enumerated() {
-            let label = "step \(i + 1) of \(owner)"
-            guard let m = mapping(item, label) else { continue }
+            // Named only when a message needs it.
+            func label() -> String { "step \(i + 1) of \(ownerName)" }
+            guard let m = mapping(item, label()) else { continue }
             for p in m.pairs where !Self.stepKeys.contains(p.key.value) {
-                sink.error(p.key.pos, "unknown key '\(p.key.value)' in \(label)" + hint(p.key.value, among: Self.stepKeys))
+                sink.error(p.key.pos, "unknown key '\(p.key.value)' in \(label())" + hint(p.key.value, among: Self.stepKeys))
             }
             switch (m.pair("run"), m.pair("uses")) {
-            case (nil, nil): sink.error(item.pos, "\(label) needs 'run' or 'uses'")
-            case (.some, .some(let u)): sink.error(u.key.pos, "\(label) has both 'run' and 'uses'; a step does one")
+            case (nil, nil): sink.error(item.pos, "\(label()) needs 'run' or 'uses'")
+            case (.some, .some(let u)): sink.error(u.key.pos, "\(label()) has both 'run' and 'uses'; a step does one")
             case (.some(let r), nil):
-                _ = string(r.value, "'run' of \(label)")
-                if let w = m.pair("with") { sink.error(w.key.pos, "'with' in \(label) only applies to 'uses' steps") }
+                _ = string(r.value, "'run' of \(label())")
+                if let w = m.pair("with") { sink.error(w.key.pos, "'with' in \(label()) only applies to 'uses' steps") }
             case (nil, .some(let u)):
-                if let s = string(u.value, "'uses' of \(label)"), !isActionRef(s.value) {
-                    sink.error(u.value.pos, "'uses' of \(label) must be owner/repo@ref, ./path or docker://image, not '\(s.value)'")
+                if let s = string(u.value, "'uses' of \(label())"), !isActionRef(s.value) {
+                    sink.error(u.value.pos, "'uses' of \(label()) must be owner/repo@ref, ./path or docker://image, not '\(s.value)'")
                 }
                 for k in ["shell", "working-directory"] {
-                    if let x = m.pair(k) { sink.error(x.key.pos, "'\(k)' in \(label) only applies to 'run' steps") }
+                    if let x = m.pair(k) { sink.error(x.key.pos, "'\(k)' in \(label()) only applies to 'run' steps") }
                 }
             }
-            if let idNode = m["id"], let id = string(idNode, "'id' of \(label)") {
+            if let idNode = m["id"], let id = string(idNode, "'id' of \(label())") {
                 if !ValidationSupport.hasExpression(id.value), !ValidationSupport.isIdentifier(id.value) {
                     sink.error(idNode.pos, "step id '\(id.value)' must start with a letter or '_' and contain only letters, digits, '-' and '_'")
                 }
                 if let first = ids[id.value] {
-                    sink.error(idNode.pos, "duplicate step id '\(id.value)' in \(owner) (first at line \(first.line))")
+                    sink.error(idNode.pos, "duplicate step id '\(id.value)' in \(owner()) (first at line \(first.line))")
                 } else {
                     ids[id.value] = idNode.pos
                 }
             }
-            for k in ["name", "if", "shell", "working-directory"] { if let x = m[k] { _ = string(x, "'\(k)' of \(label)") } }
-            if let e = m["env"] { checkEnv(e, "'env' of \(label)") }
-            if let w = m["with"] { _ = mapping(w, "'with' of \(label)") }
-            if let c = m["continue-on-error"] { bool(c, "'continue-on-error' of \(label)") }
-            if let t = m["timeout-minutes"] { number(t, "'timeout-minutes' of \(label)") }
+            for k in ["name", "if", "shell", "working-directory"] { if let x = m[k] { _ = string(x, "'\(k)' of \(label())") } }
+            if let e = m["env"] { checkEnv(e, "'env' of \(label())") }
+            if let w = m["with"] { _ = mapping(w, "'with' of \(label())") }
+            if let c = m["continue-on-error"] { bool(c, "'continue-on-error' of \(label())") }
+            if let t = m["timeout-minutes"] { number(t, "'timeout-minutes' of \(label())") }
         }
     }
 
@@ -359,14 +361,14 @@ struct GitHubChecks {
         return s[..<at].utf8.contains(UInt8(ascii: "/")) && s.index(after: at) < s.endIndex
     }
 
-    private mutating func checkStrategy(_ v: YNode, _ w: String) {
+    private mutating func checkStrategy(_ v: YNode, _ w: @autoclosure () -> String) {
         if isExpression(v) { return }
-        guard let m = mapping(v, w) else { return }
-        checkKeys(m, ["matrix", "fail-fast", "max-parallel"], w)
-        if let f = m["fail-fast"] { bool(f, "'fail-fast' of \(w)") }
-        if let mp = m["max-parallel"] { number(mp, "'max-parallel' of \(w)") }
+        guard let m = mapping(v, w()) else { return }
+        checkKeys(m, ["matrix", "fail-fast", "max-parallel"], w())
+        if let f = m["fail-fast"] { bool(f, "'fail-fast' of \(w())") }
+        if let mp = m["max-parallel"] { number(mp, "'max-parallel' of \(w())") }
         guard let mx = m["matrix"], !isExpression(mx) else { return }
-        let mw = "'matrix' of \(w)"
+        let mw = "'matrix' of \(w())"
         guard let mm = mapping(mx, mw) else { return }
         if mm.pairs.isEmpty { sink.error(mx.pos, "\(mw) is empty") }
         for p in mm.pairs {
@@ -384,33 +386,33 @@ struct GitHubChecks {
         }
     }
 
-    private mutating func checkContainer(_ v: YNode, _ w: String) {
-        if v.scalar != nil { _ = string(v, w); return }
-        guard let m = mapping(v, w, expected: "an image name or a mapping with 'image'") else { return }
-        checkKeys(m, ["image", "credentials", "env", "ports", "volumes", "options"], w)
-        if m["image"] == nil { sink.error(v.pos, "\(w) has no 'image'") }
-        if let c = m["credentials"], let cm = mapping(c, "'credentials' of \(w)") {
-            checkKeys(cm, ["username", "password"], "'credentials' of \(w)")
+    private mutating func checkContainer(_ v: YNode, _ w: @autoclosure () -> String) {
+        if v.scalar != nil { _ = string(v, w()); return }
+        guard let m = mapping(v, w(), expected: "an image name or a mapping with 'image'") else { return }
+        checkKeys(m, ["image", "credentials", "env", "ports", "volumes", "options"], w())
+        if m["image"] == nil { sink.error(v.pos, "\(w()) has no 'image'") }
+        if let c = m["credentials"], let cm = mapping(c, "'credentials' of \(w())") {
+            checkKeys(cm, ["username", "password"], "'credentials' of \(w())")
         }
-        if let e = m["env"] { checkEnv(e, "'env' of \(w)") }
-        for k in ["ports", "volumes"] { if let x = m[k] { checkStringList(x, "'\(k)' of \(w)") } }
+        if let e = m["env"] { checkEnv(e, "'env' of \(w())") }
+        for k in ["ports", "volumes"] { if let x = m[k] { checkStringList(x, "'\(k)' of \(w())") } }
     }
 
     // MARK: Shared shapes
 
-    private mutating func checkPermissions(_ v: YNode, _ w: String) {
+    private mutating func checkPermissions(_ v: YNode, _ w: @autoclosure () -> String) {
         if let s = v.nonNullScalar {
             if isExpression(v) { return }
             if s.value != "read-all" && s.value != "write-all" {
-                sink.error(v.pos, "\(w) must be read-all, write-all or a mapping of scopes, not '\(s.value)'")
+                sink.error(v.pos, "\(w()) must be read-all, write-all or a mapping of scopes, not '\(s.value)'")
             }
             return
         }
         if v.scalar?.isNull ?? false { return }
-        guard let m = mapping(v, w, expected: "read-all, write-all or a mapping of scopes") else { return }
+        guard let m = mapping(v, w(), expected: "read-all, write-all or a mapping of scopes") else { return }
         for p in m.pairs {
             guard Self.permissionScopes.contains(p.key.value) else {
-                sink.error(p.key.pos, "unknown permission scope '\(p.key.value)' in \(w)"
+                sink.error(p.key.pos, "unknown permission scope '\(p.key.value)' in \(w())"
                            + hint(p.key.value, among: Self.permissionScopes))
                 continue
             }
@@ -423,27 +425,27 @@ struct GitHubChecks {
         }
     }
 
-    private mutating func checkConcurrency(_ v: YNode, _ w: String) {
-        if v.scalar != nil { _ = string(v, w); return }
-        guard let m = mapping(v, w, expected: "a group name or a mapping with 'group'") else { return }
-        checkKeys(m, ["group", "cancel-in-progress"], w)
-        if m["group"] == nil { sink.error(v.pos, "\(w) has no 'group'") }
-        if let c = m["cancel-in-progress"] { bool(c, "'cancel-in-progress' of \(w)") }
+    private mutating func checkConcurrency(_ v: YNode, _ w: @autoclosure () -> String) {
+        if v.scalar != nil { _ = string(v, w()); return }
+        guard let m = mapping(v, w(), expected: "a group name or a mapping with 'group'") else { return }
+        checkKeys(m, ["group", "cancel-in-progress"], w())
+        if m["group"] == nil { sink.error(v.pos, "\(w()) has no 'group'") }
+        if let c = m["cancel-in-progress"] { bool(c, "'cancel-in-progress' of \(w())") }
     }
 
-    private mutating func checkDefaults(_ v: YNode, _ w: String) {
-        guard let m = mapping(v, w) else { return }
-        checkKeys(m, ["run"], w)
-        if let r = m["run"], let rm = mapping(r, "'run' of \(w)") {
-            checkKeys(rm, ["shell", "working-directory"], "'run' of \(w)")
+    private mutating func checkDefaults(_ v: YNode, _ w: @autoclosure () -> String) {
+        guard let m = mapping(v, w()) else { return }
+        checkKeys(m, ["run"], w())
+        if let r = m["run"], let rm = mapping(r, "'run' of \(w())") {
+            checkKeys(rm, ["shell", "working-directory"], "'run' of \(w())")
         }
     }
 
-    private mutating func checkEnv(_ v: YNode, _ w: String) {
+    private mutating func checkEnv(_ v: YNode, _ w: @autoclosure () -> String) {
         if isExpression(v) || (v.scalar?.isNull ?? false) { return }
-        guard let m = mapping(v, w) else { return }
+        guard let m = mapping(v, w()) else { return }
         for p in m.pairs where p.value.scalar == nil {
-            sink.error(p.value.pos, "variable '\(p.key.value)' in \(w) must be a string, number or boolean, not \(p.value.kindName)")
+            sink.error(p.value.pos, "variable '\(p.key.value)' in \(w()) must be a string, number or boolean, not \(p.value.kindName)")
         }
     }
 
@@ -504,9 +506,9 @@ struct GitHubChecks {
         suggest(word, among: candidates).map { " (did you mean '\($0)'?)" } ?? ""
     }
 
-    private mutating func checkKeys(_ m: YMapping, _ allowed: Set<String>, _ what: String) {
+    private mutating func checkKeys(_ m: YMapping, _ allowed: Set<String>, _ what: @autoclosure () -> String) {
         for p in m.pairs where !allowed.contains(p.key.value) {
-            sink.error(p.key.pos, "unknown key '\(p.key.value)' in \(what)" + hint(p.key.value, among: allowed))
+            sink.error(p.key.pos, "unknown key '\(p.key.value)' in \(what())" + hint(p.key.value, among: allowed))
         }
     }
 
@@ -515,60 +517,60 @@ struct GitHubChecks {
         return v.kindName
     }
 
-    private mutating func string(_ v: YNode, _ what: String) -> YScalar? {
+    private mutating func string(_ v: YNode, _ what: @autoclosure () -> String) -> YScalar? {
         guard let s = v.nonNullScalar else {
-            sink.error(v.pos, "\(what) must be a string, not \(v.kindName)")
+            sink.error(v.pos, "\(what()) must be a string, not \(v.kindName)")
             return nil
         }
         return s
     }
 
-    private mutating func bool(_ v: YNode, _ what: String) {
+    private mutating func bool(_ v: YNode, _ what: @autoclosure () -> String) {
         if isExpression(v) { return }
-        if v.nonNullScalar?.bool == nil { sink.error(v.pos, "\(what) must be true, false or an expression, not \(describe(v))") }
+        if v.nonNullScalar?.bool == nil { sink.error(v.pos, "\(what()) must be true, false or an expression, not \(describe(v))") }
     }
 
-    private mutating func number(_ v: YNode, _ what: String) {
+    private mutating func number(_ v: YNode, _ what: @autoclosure () -> String) {
         if isExpression(v) { return }
         guard let s = v.nonNullScalar, s.style == .plain, Double(s.value) != nil else {
-            sink.error(v.pos, "\(what) must be a number or an expression, not \(describe(v))")
+            sink.error(v.pos, "\(what()) must be a number or an expression, not \(describe(v))")
             return
         }
     }
 
-    private mutating func oneOf(_ v: YNode, _ what: String, _ allowed: [String]) {
-        guard let s = string(v, what) else { return }
+    private mutating func oneOf(_ v: YNode, _ what: @autoclosure () -> String, _ allowed: [String]) {
+        guard let s = string(v, what()) else { return }
         if allowed.contains(s.value) || isExpression(v) { return }
-        sink.error(v.pos, "\(what) must be one of \(allowed.joined(separator: ", ")), not '\(s.value)'"
+        sink.error(v.pos, "\(what()) must be one of \(allowed.joined(separator: ", ")), not '\(s.value)'"
                    + hint(s.value, among: allowed))
     }
 
-    private mutating func mapping(_ v: YNode, _ what: String, expected: String = "a mapping") -> YMapping? {
+    private mutating func mapping(_ v: YNode, _ what: @autoclosure () -> String, expected: String = "a mapping") -> YMapping? {
         guard let m = v.mapping else {
-            sink.error(v.pos, "\(what) must be \(expected), not \(v.kindName)")
+            sink.error(v.pos, "\(what()) must be \(expected), not \(v.kindName)")
             return nil
         }
         return m.merged()
     }
 
-    private mutating func list(_ v: YNode, _ what: String) -> YSequence? {
+    private mutating func list(_ v: YNode, _ what: @autoclosure () -> String) -> YSequence? {
         guard let q = v.sequence else {
-            sink.error(v.pos, "\(what) must be a list, not \(v.kindName)")
+            sink.error(v.pos, "\(what()) must be a list, not \(v.kindName)")
             return nil
         }
         return q
     }
 
-    private mutating func checkStringList(_ v: YNode, _ what: String, allowScalar: Bool = false) {
+    private mutating func checkStringList(_ v: YNode, _ what: @autoclosure () -> String, allowScalar: Bool = false) {
         switch v {
         case .scalar(let s):
             if allowScalar && !s.isNull || isExpression(v) { return }
-            sink.error(v.pos, "\(what) must be a list of strings, not \(v.kindName)")
+            sink.error(v.pos, "\(what()) must be a list of strings, not \(v.kindName)")
         case .mapping:
-            sink.error(v.pos, "\(what) must be a list of strings, not a mapping")
+            sink.error(v.pos, "\(what()) must be a list of strings, not a mapping")
         case .sequence(let q):
             for item in q.items where item.nonNullScalar == nil {
-                sink.error(item.pos, "\(what) must list strings, not \(item.kindName)")
+                sink.error(item.pos, "\(what()) must list strings, not \(item.kindName)")
             }
         }
     }
