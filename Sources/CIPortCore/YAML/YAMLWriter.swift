@@ -88,24 +88,54 @@ public struct YOutMap: Sendable {
 /// writing.
 public enum YAMLWriter {
     public static func write(_ root: YOut, header: [String] = []) -> String {
-        var out = Bytes()
-        out.storage.reserveCapacity(4096)
-        for h in header {
-            if h.isEmpty { out.append("#\n") } else { out.append("# "); out.append(h); out.append("\n") }
-        }
-        switch root {
-        case .map(let es) where !es.isEmpty: emitMap(es, indent: 0, inline: false, into: &out)
-        case .seq(let xs) where !xs.isEmpty: emitSeq(xs, indent: 0, inline: false, into: &out)
-        default:
-            inlineText(root, indent: 0, into: &out)
-            out.append("\n")
-        }
-        return String(decoding: out.storage, as: UTF8.self)
+        writeWithTree(root, header: header, file: "").text
     }
 
-    /// The output being written.
+    /// The text, and the tree `YAMLLoader` reads back from it (the same values, styles and
+    /// positions, in `file`), built in the same pass: a conversion validates the tree its output
+    /// holds without parsing the text again. Tests hold the two readings equal.
+    public static func writeWithTree(_ root: YOut, header: [String] = [], file: String) -> (text: String, tree: YNode) {
+        var out = Bytes(file: file)
+        out.storage.reserveCapacity(4096)
+        for h in header {
+            // A line break in a header line (a file name may hold one) must not end the comment.
+            if h.isEmpty { out.append("#"); out.newline() } else { writeComments([h], indent: 0, into: &out) }
+        }
+        let tree: YNode
+        switch root {
+        case .map(let es) where !es.isEmpty: tree = .mapping(emitMap(es, indent: 0, inline: false, into: &out))
+        case .seq(let xs) where !xs.isEmpty: tree = .sequence(emitSeq(xs, indent: 0, inline: false, into: &out))
+        default:
+            tree = inlineText(root, indent: 0, into: &out)
+            out.newline()
+        }
+        return (String(decoding: out.storage, as: UTF8.self), tree)
+    }
+
+    /// The output being written, and where in it the writing is (as libyaml counts: lines, and
+    /// characters on the line).
     struct Bytes {
         var storage: [UInt8] = []
+        let file: String
+        var line = 1
+        var lineStart = 0
+        /// Values written under an anchor, for the aliases that repeat them.
+        var anchors: [String: YNode] = [:]
+
+        init(file: String = "") { self.file = file }
+
+        mutating func newline() {
+            storage.append(0x0A)
+            line += 1
+            lineStart = storage.count
+        }
+
+        /// The position of the next byte written.
+        func mark() -> SourcePos {
+            var column = 1
+            for i in lineStart..<storage.count where storage[i] & 0xC0 != 0x80 { column += 1 }
+            return SourcePos(file: file, line: line, column: column)
+        }
 
         @inline(__always) mutating func append(_ s: StaticString) {
             storage.append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
@@ -122,35 +152,95 @@ public enum YAMLWriter {
         }
     }
 
+    /// Each comment line as `# …`. YAML ends a comment at any line break, which for libyaml and
+    /// PyYAML includes CR, NEL (U+0085) and the Unicode line and paragraph separators: each of
+    /// those (CR LF as one) starts a new comment line, so no text of a comment becomes YAML.
     private static func writeComments(_ lines: [String], indent: Int, into out: inout Bytes) {
         for c in lines {
-            FastText.withBytes(c) { b in
-                var start = 0
-                for i in 0...b.count where i == b.count || b[i] == 0x0A {
+            FastText.withBytes(commentSafe(c)) { b in
+                let n = b.count
+                var start = 0, i = 0
+                func line(_ end: Int) {
                     out.pad(indent)
                     out.append("# ")
-                    out.storage.append(contentsOf: UnsafeBufferPointer(rebasing: b[start..<i]))
-                    out.append("\n")
-                    start = i + 1
+                    out.storage.append(contentsOf: UnsafeBufferPointer(rebasing: b[start..<end]))
+                    out.newline()
                 }
+                while i < n {
+                    let width: Int
+                    switch b[i] {
+                    case 0x0A: width = 1
+                    case 0x0D: width = i + 1 < n && b[i + 1] == 0x0A ? 2 : 1
+                    case 0xC2 where i + 1 < n && b[i + 1] == 0x85: width = 2
+                    case 0xE2 where i + 2 < n && b[i + 1] == 0x80 && (b[i + 2] == 0xA8 || b[i + 2] == 0xA9): width = 3
+                    default: i += 1; continue
+                    }
+                    line(i)
+                    i += width
+                    start = i
+                }
+                line(n)
             }
         }
     }
 
-    /// Text of a scalar or empty collection that fits after `key: ` or `- `.
-    private static func inlineText(_ v: YOut, indent: Int, into out: inout Bytes) {
+    /// `c` with the characters YAML allows nowhere in a stream (C0 and C1 controls but tab and
+    /// line breaks, DEL, U+FFFE, U+FFFF) written as escapes, as a double-quoted scalar would.
+    static func commentSafe(_ c: String) -> String {
+        let clean: Bool = FastText.withBytes(c) { b in
+            for i in 0..<b.count {
+                let x = b[i]
+                if x < 0x20 && x != 0x09 && x != 0x0A && x != 0x0D || x == 0x7F { return false }
+                if x == 0xC2, i + 1 < b.count, b[i + 1] >= 0x80, b[i + 1] <= 0x9F, b[i + 1] != 0x85 { return false }
+                if x == 0xEF, i + 2 < b.count, b[i + 1] == 0xBF, b[i + 2] >= 0xBE { return false }
+            }
+            return true
+        }
+        if clean { return c }
+        var out = ""
+        for u in c.unicodeScalars {
+            let v = u.value
+            let forbidden = v < 0x20 && v != 0x09 && v != 0x0A && v != 0x0D || v == 0x7F || (v >= 0x80 && v <= 0x9F && v != 0x85)
+                || v == 0xFFFE || v == 0xFFFF
+            if forbidden {
+                out += v <= 0xFF ? String(format: "\\x%02X", v) : String(format: "\\u%04X", v)
+            } else {
+                out.unicodeScalars.append(u)
+            }
+        }
+        return out
+    }
+
+    /// Text of a scalar or empty collection that fits after `key: ` or `- `, and its node.
+    private static func inlineText(_ v: YOut, indent: Int, into out: inout Bytes) -> YNode {
+        let pos = out.mark()
         switch v {
-        case .string(let s): scalar(s, indent: indent, into: &out)
-        case .raw(let s): out.append(s)
-        case .map: out.append("{}")
-        case .seq: out.append("[]")
-        case .alias(let name): out.append("*"); out.append(name)
+        case .string(let s):
+            return .scalar(YScalar(s, style: scalar(s, indent: indent, into: &out), pos: pos))
+        case .raw(let s):
+            out.append(s)
+            return .scalar(YScalar(s, style: .plain, pos: pos))
+        case .map:
+            out.append("{}")
+            return .mapping(YMapping(pairs: [], pos: pos))
+        case .seq:
+            out.append("[]")
+            return .sequence(YSequence(items: [], pos: pos))
+        case .alias(let name):
+            out.append("*")
+            out.append(name)
+            return out.anchors[name] ?? .scalar(YScalar("", pos: pos))
         }
     }
 
     /// `inline`: the first entry continues the current line (after `- `), its comments written
     /// above the dash; `firstIndented`: it starts a line of its own all the same (after `- &anchor`).
-    private static func emitMap(_ es: [YOutEntry], indent: Int, inline: Bool, into out: inout Bytes, firstIndented: Bool = false) {
+    /// `pos`: where the mapping starts when that is not its first key (an anchor before it).
+    private static func emitMap(_ es: [YOutEntry], indent: Int, inline: Bool, into out: inout Bytes, firstIndented: Bool = false,
+                                pos: SourcePos? = nil) -> YMapping {
+        var pairs: [YMapping.Pair] = []
+        pairs.reserveCapacity(es.count)
+        var start = pos
         for (i, e) in es.enumerated() {
             if !(i == 0 && inline) {
                 writeComments(e.comments, indent: indent, into: &out)
@@ -158,24 +248,32 @@ public enum YAMLWriter {
             } else if firstIndented {
                 out.pad(indent)
             }
-            key(e.key, into: &out)
+            let keyPos = out.mark()
+            if start == nil { start = keyPos }
+            let quoted = key(e.key, into: &out)
             out.append(":")
+            let value: YNode
             switch e.value {
             case .map(let m) where !m.isEmpty:
-                out.append("\n")
-                emitMap(m, indent: indent + 2, inline: false, into: &out)
+                out.newline()
+                value = .mapping(emitMap(m, indent: indent + 2, inline: false, into: &out))
             case .seq(let xs) where !xs.isEmpty:
-                out.append("\n")
-                emitSeq(xs, indent: indent + 2, inline: false, into: &out)
+                out.newline()
+                value = .sequence(emitSeq(xs, indent: indent + 2, inline: false, into: &out))
             default:
                 out.append(" ")
-                inlineText(e.value, indent: indent, into: &out)
-                out.append("\n")
+                value = inlineText(e.value, indent: indent, into: &out)
+                out.newline()
             }
+            pairs.append(YMapping.Pair(key: YScalar(e.key, style: quoted ? .quoted : .plain, pos: keyPos), value: value))
         }
+        return YMapping(pairs: pairs, pos: start ?? out.mark())
     }
 
-    private static func emitSeq(_ items: [YOutItem], indent: Int, inline: Bool, into out: inout Bytes) {
+    private static func emitSeq(_ items: [YOutItem], indent: Int, inline: Bool, into out: inout Bytes) -> YSequence {
+        var nodes: [YNode] = []
+        nodes.reserveCapacity(items.count)
+        var start: SourcePos?
         for (i, item) in items.enumerated() {
             // Comments on the first key of a mapping item go above the dash.
             var firstKeyComments: [String] = []
@@ -185,51 +283,71 @@ public enum YAMLWriter {
                 writeComments(firstKeyComments, indent: indent, into: &out)
                 out.pad(indent)
             }
+            if start == nil { start = out.mark() }
             out.append("-")
+            let node: YNode
             switch item.value {
             case .map(let m) where !m.isEmpty && item.anchor != nil:
                 // An anchor on its own line: `- &a key: v` would anchor the first key, not the mapping.
-                out.append(" &")
+                out.append(" ")
+                let anchorPos = out.mark()
+                out.append("&")
                 out.append(item.anchor!)
-                out.append("\n")
-                emitMap(m, indent: indent + 2, inline: true, into: &out, firstIndented: true)
+                out.newline()
+                node = .mapping(emitMap(m, indent: indent + 2, inline: true, into: &out, firstIndented: true, pos: anchorPos))
+                out.anchors[item.anchor!] = node
             case .map(let m) where !m.isEmpty:
                 out.append(" ")
                 // Inline after `- `, the first entry writes no comments of its own: they went above the dash.
-                emitMap(m, indent: indent + 2, inline: true, into: &out)
+                node = .mapping(emitMap(m, indent: indent + 2, inline: true, into: &out))
             case .seq(let xs) where !xs.isEmpty:
                 out.append(" ")
-                emitSeq(xs, indent: indent + 2, inline: true, into: &out)
+                node = .sequence(emitSeq(xs, indent: indent + 2, inline: true, into: &out))
             default:
                 out.append(" ")
-                inlineText(item.value, indent: indent, into: &out)
-                out.append("\n")
+                node = inlineText(item.value, indent: indent, into: &out)
+                out.newline()
             }
+            nodes.append(node)
         }
+        return YSequence(items: nodes, pos: start ?? out.mark())
     }
 
     static func key(_ k: String) -> String {
         needsQuotes(k) ? singleOrDouble(k) : k
     }
 
-    private static func key(_ k: String, into out: inout Bytes) {
-        if needsQuotes(k) { out.append(singleOrDouble(k)) } else { out.append(k) }
+    /// Writes a key; true when it is quoted.
+    private static func key(_ k: String, into out: inout Bytes) -> Bool {
+        if needsQuotes(k) {
+            out.append(singleOrDouble(k))
+            return true
+        }
+        out.append(k)
+        return false
     }
 
     /// A scalar as plain, quoted or a literal block (`|`), whichever reads back as the same string.
     static func scalar(_ s: String, indent: Int) -> String {
         var out = Bytes()
-        scalar(s, indent: indent, into: &out)
+        _ = scalar(s, indent: indent, into: &out)
         return String(decoding: out.storage, as: UTF8.self)
     }
 
-    private static func scalar(_ s: String, indent: Int, into out: inout Bytes) {
+    /// Writes the scalar; returns the style it was written in.
+    private static func scalar(_ s: String, indent: Int, into out: inout Bytes) -> YScalar.Style {
         let multiline = FastText.withBytes(s) { b in b.baseAddress.map { memchr($0, 0x0A, b.count) != nil } ?? false }
         if multiline {
-            if !literalBlock(s, indent: indent + 2, into: &out) { out.append(doubleQuoted(s)) }
-            return
+            if literalBlock(s, indent: indent + 2, into: &out) { return .block }
+            out.append(doubleQuoted(s))
+            return .quoted
         }
-        if needsQuotes(s) { out.append(singleOrDouble(s)) } else { out.append(s) }
+        if needsQuotes(s) {
+            out.append(singleOrDouble(s))
+            return .quoted
+        }
+        out.append(s)
+        return .plain
     }
 
     /// `s` as a literal block (`|`, `|-`, `|+`, with an indentation indicator when the first line
@@ -239,14 +357,22 @@ public enum YAMLWriter {
     private static func literalBlock(_ s: String, indent: Int, into out: inout Bytes) -> Bool {
         FastText.withBytes(s) { u -> Bool in
             let n = u.count
+            // Line breaks alone: a block of empty lines reads back as "" under clip chomping.
+            if !u.contains(where: { $0 != 0x0A }) { return false }
             var lineStart = 0
             for i in 0...n {
                 if i == n || u[i] == 0x0A {
                     if i > lineStart, u[i - 1] == 0x20 || u[i - 1] == 0x09 { return false }
                     lineStart = i + 1
-                } else if u[i] == 0x0D {
-                    return false
+                    continue
                 }
+                let c = u[i]
+                // A block holds its bytes as written: no control character (but tab), no line
+                // break YAML reads as one besides LF (CR, NEL, LS, PS), no BOM or non-character.
+                if c < 0x20 && c != 0x09 || c == 0x7F { return false }
+                if c == 0xC2, i + 1 < n, u[i + 1] <= 0x9F { return false }
+                if c == 0xE2, i + 2 < n, u[i + 1] == 0x80, u[i + 2] == 0xA8 || u[i + 2] == 0xA9 { return false }
+                if c == 0xEF, i + 2 < n, (u[i + 1] == 0xBB && u[i + 2] == 0xBF) || (u[i + 1] == 0xBF && u[i + 2] >= 0xBE) { return false }
             }
             var chomp: UInt8? = nil
             var bodyEnd = n
@@ -260,7 +386,11 @@ public enum YAMLWriter {
             }
             out.storage.reserveCapacity(out.storage.count + n + n / 8 * indent + 16)
             out.append(byte: UInt8(ascii: "|"))
-            if n > 0, u[0] == 0x20 { out.append(byte: UInt8(ascii: "2")) }
+            // libyaml takes a block's indentation from its first line with text, so a block whose
+            // first such line starts with a blank says its indentation itself.
+            var firstText = 0
+            while firstText < n, u[firstText] == 0x0A { firstText += 1 }
+            if firstText < n, u[firstText] == 0x20 || u[firstText] == 0x09 { out.append(byte: UInt8(ascii: "2")) }
             if let chomp { out.append(byte: chomp) }
             var start = 0
             while start <= bodyEnd {
@@ -270,7 +400,7 @@ public enum YAMLWriter {
                 } else {
                     end = bodyEnd
                 }
-                out.append(byte: 0x0A)
+                out.newline()
                 if end > start {
                     out.pad(indent)
                     out.storage.append(contentsOf: UnsafeBufferPointer(rebasing: u[start..<end]))
@@ -301,12 +431,9 @@ public enum YAMLWriter {
             if indicator[Int(first)] {
                 // `- x`, `? x`, `: x` and lone indicators start structure; `-1`, `./x`, `-foo` are fine for `-` only.
                 guard first == UInt8(ascii: "-") else { return true }
-                if FastText.isASCII(b) {
-                    if n == 1 || b[1] == 0x20 || (n >= 3 && b[1] == UInt8(ascii: "-") && b[2] == UInt8(ascii: "-")) { return true }
-                } else if s.hasPrefix("- ") || s.hasPrefix("---") {
-                    // By characters, as before: a combining mark after the blank makes another character.
-                    return true
-                }
+                // By bytes, as YAML readers see it: a combining mark after `- ` (one character to
+                // Swift) does not stop libyaml from reading a sequence entry.
+                if n == 1 || b[1] == 0x20 || (n >= 3 && b[1] == UInt8(ascii: "-") && b[2] == UInt8(ascii: "-")) { return true }
             }
             // `: `, ` #`, a trailing `:`, tabs and control characters need quotes; so do C1 controls,
             // the BOM and the Unicode line separators.
@@ -322,6 +449,8 @@ public enum YAMLWriter {
                     if c == 0xC2, i + 1 < n, b[i + 1] <= 0x9F { return true }
                     if c == 0xEF, i + 2 < n, b[i + 1] == 0xBB, b[i + 2] == 0xBF { return true }
                     if c == 0xE2, i + 2 < n, b[i + 1] == 0x80, b[i + 2] == 0xA8 || b[i + 2] == 0xA9 { return true }
+                    // U+FFFE and U+FFFF (EF BF BE/BF), which YAML allows nowhere.
+                    if c == 0xEF, i + 2 < n, b[i + 1] == 0xBF, b[i + 2] >= 0xBE { return true }
                 }
                 previous = c
                 i += 1
@@ -376,7 +505,7 @@ public enum YAMLWriter {
     }
 
     private static func singleOrDouble(_ s: String) -> String {
-        for u in s.unicodeScalars where u.value < 0x20 || u.value == 0x7F || (0x80...0x9F).contains(u.value) || u.value == 0xFEFF || u.value == 0x2028 || u.value == 0x2029 {
+        for u in s.unicodeScalars where u.value < 0x20 || u.value == 0x7F || (0x80...0x9F).contains(u.value) || u.value == 0xFEFF || u.value == 0x2028 || u.value == 0x2029 || u.value == 0xFFFE || u.value == 0xFFFF {
             return doubleQuoted(s)
         }
         var out = "'"
@@ -396,7 +525,7 @@ public enum YAMLWriter {
             case "\t": out += "\\t"
             case "\r": out += "\\r"
             default:
-                if u.value < 0x20 || u.value == 0x7F || (0x80...0x9F).contains(u.value) || u.value == 0xFEFF || u.value == 0x2028 || u.value == 0x2029 {
+                if u.value < 0x20 || u.value == 0x7F || (0x80...0x9F).contains(u.value) || u.value == 0xFEFF || u.value == 0x2028 || u.value == 0x2029 || u.value == 0xFFFE || u.value == 0xFFFF {
                     out += u.value <= 0xFF ? String(format: "\\x%02X", u.value) : String(format: "\\u%04X", u.value)
                 } else {
                     out.unicodeScalars.append(u)
