@@ -275,6 +275,18 @@ extension GitHubWriterScanningTests {
         }
     }
 
+    @Test func varsAndTrimmingMatchTheCharacterVersions() {
+        let tokens = ["vars.", "vars.X", "vars.a_b1", "xvars.Y", ".vars.Z", "'", " ", "\t", "\n", "\r\n", "\u{0B}", "&&", "||",
+                      "(", ")", "_", "9", "é", "\u{A0}", "vars", "."]
+        var rng = SplitMix64(seed: 17)
+        for _ in 0..<4000 {
+            let text = (0..<Int.random(in: 0...8, using: &rng)).map { _ in tokens.randomElement(using: &rng)! }.joined()
+            let f: (String) -> String? = { $0 == "Y" ? nil : "<\($0)>" }
+            #expect(GitHubWriting.replacingVars(in: text, f) == GitHubWriting.replacingVarsByCharacters(in: text, f), "\(text.debugDescription)")
+            #expect(text.trimmingWhitespace == text.trimmingWhitespaceByCharacters, "\(text.debugDescription)")
+        }
+    }
+
     @Test func jobIDsMatchTheCharacterSetVersion() {
         let fixed = ["test:unit", "build image", "", "-", "---", "_x", "9lives", "a--b", "-lead", "trail-", "café", "日本",
                      "rollout 10%", "x\ty", "A_b-C", "job", "über-job", ".hidden", "a::b::c"]

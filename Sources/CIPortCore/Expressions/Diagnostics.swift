@@ -79,6 +79,21 @@ extension String {
     }
 
     var trimmingWhitespace: String {
+        // ASCII: the whitespace characters are tab through carriage return and space.
+        let ascii: String? = FastText.withBytes(self) { b -> String? in
+            guard FastText.isASCII(b) else { return nil }
+            func space(_ c: UInt8) -> Bool { c == 0x20 || (c >= 0x09 && c <= 0x0D) }
+            var lo = 0, hi = b.count
+            while lo < hi, space(b[lo]) { lo += 1 }
+            while hi > lo, space(b[hi - 1]) { hi -= 1 }
+            if lo == 0 && hi == b.count { return self }
+            return String(decoding: UnsafeBufferPointer(rebasing: b[lo..<hi]), as: UTF8.self)
+        }
+        return ascii ?? trimmingWhitespaceByCharacters
+    }
+
+    /// `trimmingWhitespace` by `Character`s: the path for other text, and the tests' oracle.
+    var trimmingWhitespaceByCharacters: String {
         var s = Substring(self)
         while let f = s.first, f.isWhitespace { s = s.dropFirst() }
         while let l = s.last, l.isWhitespace { s = s.dropLast() }

@@ -126,6 +126,37 @@ extension GitHubWriting {
     static func replacingVars(in e: String, _ f: (String) -> String?) -> String {
         // Most conditions name no `vars.` at all.
         guard GitHubWriting.includes(e, "vars.") else { return e }
+        // ASCII (every real condition): bytes are the characters, letters and digits are ASCII ones.
+        let ascii: String? = FastText.withBytes(e) { b -> String? in
+            guard FastText.isASCII(b) else { return nil }
+            func isLetterOrDigit(_ c: UInt8) -> Bool { (c | 0x20 >= 0x61 && c | 0x20 <= 0x7A) || (c >= 0x30 && c <= 0x39) }
+            var out: [UInt8] = []
+            out.reserveCapacity(b.count + 16)
+            var i = 0
+            var inString = false
+            while i < b.count {
+                let c = b[i]
+                if c == UInt8(ascii: "'") { inString.toggle() }
+                let atWordStart = i == 0 || !(isLetterOrDigit(b[i - 1]) || b[i - 1] == UInt8(ascii: "_") || b[i - 1] == UInt8(ascii: "."))
+                if !inString, atWordStart, FastText.has(b, at: i, "vars.") {
+                    var j = i + 5
+                    while j < b.count, isLetterOrDigit(b[j]) || b[j] == UInt8(ascii: "_") { j += 1 }
+                    if j > i + 5, let r = f(String(decoding: UnsafeBufferPointer(rebasing: b[(i + 5)..<j]), as: UTF8.self)) {
+                        out.append(contentsOf: r.utf8)
+                        i = j
+                        continue
+                    }
+                }
+                out.append(c)
+                i += 1
+            }
+            return String(decoding: out, as: UTF8.self)
+        }
+        return ascii ?? replacingVarsByCharacters(in: e, f)
+    }
+
+    /// `replacingVars` by `Character`s: the path for other text, and the tests' oracle.
+    static func replacingVarsByCharacters(in e: String, _ f: (String) -> String?) -> String {
         var out = ""
         let chars = Array(e)
         var i = 0
