@@ -5,15 +5,27 @@ import Foundation
 extension GitLabReader {
     /// Applies `<<` merge keys at every level of the tree.
     static func applyingMergeKeys(_ n: YNode) -> YNode {
+        mergeKeysApplied(n) ?? n
+    }
+
+    /// `applyingMergeKeys`, nil when `n` has no merge key anywhere (most files): nothing is copied then.
+    private static func mergeKeysApplied(_ n: YNode) -> YNode? {
         switch n {
-        case .scalar: return n
+        case .scalar: return nil
         case .sequence(var q):
-            q.items = q.items.map(applyingMergeKeys)
-            return .sequence(q)
+            var changed = false
+            for i in q.items.indices {
+                if let v = mergeKeysApplied(q.items[i]) { q.items[i] = v; changed = true }
+            }
+            return changed ? .sequence(q) : nil
         case .mapping(let m):
-            var mm = m.merged()
-            mm.pairs = mm.pairs.map { YMapping.Pair(key: $0.key, value: applyingMergeKeys($0.value)) }
-            return .mapping(mm)
+            let hasMergeKey = m.pairs.contains { $0.key.value == "<<" && $0.key.style == .plain }
+            var mm = hasMergeKey ? m.merged() : m
+            var changed = hasMergeKey
+            for i in mm.pairs.indices {
+                if let v = mergeKeysApplied(mm.pairs[i].value) { mm.pairs[i].value = v; changed = true }
+            }
+            return changed ? .mapping(mm) : nil
         }
     }
 
@@ -167,6 +179,12 @@ extension GitLabReading {
 
     /// Replaces every job's `extends:` with the merged content of the jobs it names.
     mutating func resolveExtends(_ root: YMapping) throws(InputError) -> YMapping {
+        // Nothing to merge in a file without `extends:`.
+        let extends = root.pairs.contains { p in
+            if case .mapping(let m) = p.value { return m.pairs.contains { $0.key.value == "extends" } }
+            return false
+        }
+        guard extends else { return root }
         var raw: [String: YMapping] = [:]
         for p in root.pairs where !GitLabReader.globalKeys.contains(p.key.value) {
             if case .mapping(let m) = p.value { raw[p.key.value] = m }
@@ -225,10 +243,20 @@ extension GitLabReading {
     /// Replaces `!reference [.job, key, …]` tags with the values they point at (after `extends`).
     mutating func resolveReferences(_ root: YMapping) throws(InputError) -> YMapping {
         var out = root
-        for (i, p) in root.pairs.enumerated() {
+        // Only the parts that hold a tag are rebuilt (most files have none).
+        for (i, p) in root.pairs.enumerated() where Self.containsReference(p.value) {
             out.pairs[i].value = try referencesResolved(p.value, config: root, path: p.key.value, depth: 0)
         }
         return out
+    }
+
+    /// Whether a `!reference` tag appears anywhere in `n`.
+    static func containsReference(_ n: YNode) -> Bool {
+        switch n {
+        case .scalar: return false
+        case .mapping(let m): return m.pairs.contains { containsReference($0.value) }
+        case .sequence(let q): return q.tag == "!reference" || q.items.contains(where: containsReference)
+        }
     }
 
     private mutating func referencesResolved(_ n: YNode, config: YMapping, path: String,
@@ -236,7 +264,7 @@ extension GitLabReading {
         switch n {
         case .scalar: return n
         case .mapping(var m):
-            for (i, p) in m.pairs.enumerated() {
+            for (i, p) in m.pairs.enumerated() where Self.containsReference(p.value) {
                 m.pairs[i].value = try referencesResolved(p.value, config: config, path: "\(path).\(p.key.value)", depth: depth)
             }
             return .mapping(m)
@@ -266,7 +294,7 @@ extension GitLabReading {
                 ledger.record(path, at: q.pos, note: "", target: "(!reference [\(keys.joined(separator: ", "))] resolved)")
                 return try referencesResolved(found, config: config, path: path, depth: depth + 1)
             }
-            for (i, item) in q.items.enumerated() {
+            for (i, item) in q.items.enumerated() where Self.containsReference(item) {
                 q.items[i] = try referencesResolved(item, config: config, path: "\(path)[\(i)]", depth: depth)
             }
             return .sequence(q)
