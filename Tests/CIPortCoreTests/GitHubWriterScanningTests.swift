@@ -287,6 +287,22 @@ extension GitHubWriterScanningTests {
         }
     }
 
+    @Test func workflowNamesAsNSStringNamesThem() {
+        func byNSString(_ file: String) -> String {
+            var base = (file as NSString).lastPathComponent
+            for suffix in [".gitlab-ci.yml", ".gitlab-ci.yaml", ".yml", ".yaml"] where base.hasSuffix(suffix) {
+                base = String(base.dropLast(suffix.count))
+                break
+            }
+            if base.isEmpty || base == ".gitlab-ci" || base == "-" { return "CI" }
+            return base
+        }
+        for f in ["", "/", "//", "a", "a/b", "a/b/", "/a/b.yml", "x//y", "./.gitlab-ci.yml", "-", "a/-", "dir/", "/x/", "ci/Auto-DevOps.gitlab-ci.yml",
+                  "t.yaml", "é/ü.yml", "a.gitlab-ci.yaml", "///x.yml//"] {
+            #expect(GitHubWriting.workflowName(f) == byNSString(f), "\(f.debugDescription)")
+        }
+    }
+
     @Test func jobIDsMatchTheCharacterSetVersion() {
         let fixed = ["test:unit", "build image", "", "-", "---", "_x", "9lives", "a--b", "-lead", "trail-", "café", "日本",
                      "rollout 10%", "x\ty", "A_b-C", "job", "über-job", ".hidden", "a::b::c"]

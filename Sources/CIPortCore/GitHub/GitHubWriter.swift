@@ -182,7 +182,8 @@ struct GitHubWriting {
     }
 
     static func workflowName(_ file: String) -> String {
-        var base = (file as NSString).lastPathComponent
+        // `lastPathComponent` without NSString: what follows the last `/` (trailing ones aside).
+        var base = GitHubWriting.lastPart(of: file, "/") ?? (file == "/" ? "/" : "")
         for suffix in [".gitlab-ci.yml", ".gitlab-ci.yaml", ".yml", ".yaml"] where base.hasSuffix(suffix) {
             base = String(base.dropLast(suffix.count))
             break
