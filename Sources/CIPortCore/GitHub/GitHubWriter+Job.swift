@@ -33,6 +33,9 @@ extension GitHubWriting {
         return true
     }
 
+    /// The words `job` looks for in scripts (registry logins, the environment and stage names).
+    static let mentionWords = ["CI_REGISTRY_PASSWORD", "CI_JOB_TOKEN", "docker", "CI_ENVIRONMENT_NAME", "CI_JOB_STAGE"]
+
     static func isDockerDaemon(_ image: String) -> Bool {
         let name = GitHubWriting.lastPart(of: image, "/") ?? image
         return name.hasPrefix("docker:") && GitHubWriting.includes(name, "dind")
@@ -79,7 +82,15 @@ extension GitHubWriting {
         // A plain Ubuntu/Debian image is what GitLab needs to have a Linux shell at all (and what a
         // GitHub → GitLab conversion writes for `runs-on: ubuntu-latest`); on GitHub the hosted
         // runner is that machine already, with Docker and the usual toolchains preinstalled.
-        let baseOS = runsOn == .string("ubuntu-latest") ? j.image.flatMap { GitHubWriting.hostedRunner(forBaseImage: $0.name) } : nil
+        var baseOS: (label: String, exact: Bool)?
+        if runsOn == .string("ubuntu-latest"), let name = j.image?.name {
+            if let known = hostedRunners[name] {
+                baseOS = known
+            } else {
+                baseOS = GitHubWriting.hostedRunner(forBaseImage: name)
+                hostedRunners[name] = .some(baseOS)
+            }
+        }
         if let b = baseOS, let img = j.image {
             runsOn = .string(b.label)
             runsOnComment = mark(["\(j.id).image", "default.image", "image"], at: img.pos, .approximated,
@@ -101,9 +112,24 @@ extension GitHubWriting {
         if j.pages { grant("pages", "write", "Pages deployment"); grant("id-token", "write", "Pages deployment") }
         if j.release != nil { grant("contents", "write", "creating a release") }
         for s in j.permissions?.scopes ?? [] { grant(s.key, s.value, "OIDC token (`id_tokens:`)") }
-        // Line by line: none of the words holds a line break, so none is found across two lines.
+        // Line by line: none of the words holds a line break, so none is found across two lines;
+        // each line is searched once, where it was written (jobs share lines).
+        var mentioned: UInt8 = 0
+        for k in j.steps.indices {
+            guard case .run(let line) = j.steps[k].action else { continue }
+            let pos = j.steps[k].pos
+            if let known = scriptMentions[pos], known.line == line {
+                mentioned |= known.words
+                continue
+            }
+            var words: UInt8 = 0
+            for (bit, word) in GitHubWriting.mentionWords.enumerated() where GitHubWriting.includes(line, word) { words |= 1 << bit }
+            scriptMentions[pos] = (line, words)
+            mentioned |= words
+        }
         func scriptsMention(_ word: String) -> Bool {
-            j.steps.contains { s in s.script.map { GitHubWriting.includes($0, word) } ?? false }
+            guard let bit = GitHubWriting.mentionWords.firstIndex(of: word) else { return false }
+            return mentioned & (1 << bit) != 0
         }
         if scriptsMention("CI_REGISTRY_PASSWORD") || scriptsMention("CI_JOB_TOKEN") && scriptsMention("docker") {
             grant("packages", "write", "pushing images to ghcr.io")

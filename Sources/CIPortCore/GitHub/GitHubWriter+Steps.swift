@@ -264,10 +264,12 @@ extension GitHubWriting {
 
     /// The step that saves a shared before_script to `beforeScriptFile`: written in full (with an
     /// anchor) in the first job, an alias of it in the jobs after.
-    mutating func beforeScriptStep(_ text: String, job j: Job) -> YOutItem {
-        if let known = beforeScriptAnchors.first(where: { $0.text == text }) {
+    mutating func beforeScriptStep(_ lines: [String], job j: Job) -> YOutItem {
+        // Jobs share the translated lines themselves, so comparing them is cheap.
+        if let known = beforeScriptAnchors.first(where: { $0.lines == lines }) {
             return YOutItem(.alias(known.anchor), comments: ["before_script: the step written out in job `\(known.job)`"])
         }
+        let text = lines.joined(separator: "\n")
         // A here-document delimiter no line of the script is.
         var delimiter = "CIPORT_BEFORE_SCRIPT"
         var n = 1
@@ -280,7 +282,7 @@ extension GitHubWriting {
             YOutEntry("run", .string("cat > \"\(GitHubWriting.beforeScriptFile)\" <<'\(delimiter)'\n\(text)\n\(delimiter)")),
         ])
         let anchor = beforeScriptAnchors.isEmpty ? "before_script" : "before_script-\(beforeScriptAnchors.count + 1)"
-        beforeScriptAnchors.append((text, anchor, ids[j.id] ?? j.id))
+        beforeScriptAnchors.append((lines, anchor, ids[j.id] ?? j.id))
         return YOutItem(value, comments: [
             "GitLab runs this before_script in the job's shell before its script: saved to a file here and sourced by the next step; the other jobs that share it repeat this step as *\(anchor).",
         ], anchor: anchor)

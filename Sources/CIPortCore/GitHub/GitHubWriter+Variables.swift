@@ -310,11 +310,11 @@ extension GitHubWriting {
     }
 
     /// `beforeFile`: the `before_script` lines are not part of `run`, which sources that file in
-    /// their place; `before` is their text, for a step that writes the file (`beforeTarget` is
+    /// their place; `before` is those lines, for a step that writes the file (`beforeTarget` is
     /// that step, for the ledger).
     mutating func script(_ steps: [Step], jobPath: String, stepTarget: String, exports: [String] = [],
                          beforeFile: String?, beforeTarget: String? = nil)
-        -> (run: String, env: [KeyValue], comments: [String], before: String?) {
+        -> (run: String, env: [KeyValue], comments: [String], before: [String]?) {
         var env: [KeyValue] = []
         var prelude: [String] = []
         var lines: [String] = []
@@ -395,9 +395,9 @@ extension GitHubWriting {
             head += ["# GitLab ran these as root (ciport)",
                      #"apt-get() { sudo -E apt-get "$@"; }; apt() { sudo -E apt "$@"; }; dpkg() { sudo -E dpkg "$@"; }"#]
         }
-        var before: String?
+        var before: [String]?
         if let beforeFile, !beforeLines.isEmpty {
-            before = beforeLines.joined(separator: "\n")
+            before = beforeLines
             lines.insert(". \"\(beforeFile)\"", at: 0)
         }
         let body = (head + lines).joined(separator: "\n")
@@ -489,8 +489,11 @@ extension GitHubWriting {
     }
 
     mutating func scriptDefinedNames(job j: Job?) -> Set<String> {
-        var out = Set<String>()
-        for kv in p.variables + (j?.variables ?? []) where !PredefinedVariable.references(in: kv.value).contains(kv.key) {
+        if pipelineDefinedNames == nil {
+            pipelineDefinedNames = Set(p.variables.filter { !PredefinedVariable.references(in: $0.value).contains($0.key) }.map(\.key))
+        }
+        var out = pipelineDefinedNames ?? []
+        for kv in j?.variables ?? [] where !PredefinedVariable.references(in: kv.value).contains(kv.key) {
             out.insert(kv.key)
         }
         for a in j?.matrix?.axes ?? [] { out.insert(a.name) }
@@ -503,7 +506,7 @@ extension GitHubWriting {
                 positions.append(steps[k].pos)
             }
         }
-        if let runs = GitHubWriting.runsSplitAtSafeLines(scripts) {
+        if let runs = runsSplitAtSafeLines(scripts, positions) {
             // Jobs share lines (a default before_script): each run of lines is scanned once,
             // found again by where its lines were written.
             for run in runs {
@@ -532,10 +535,26 @@ extension GitHubWriting {
     /// the next run's own search at its start finds the same name; and a run's first byte
     /// follows a line break either way, as `^` and `\b` see it.
     static func runsSplitAtSafeLines(_ lines: [String]) -> [ArraySlice<String>]? {
+        runsSplitAtSafeLines(lines) { _, line in isSafeLineEnd(line) }
+    }
+
+    /// `runsSplitAtSafeLines`, each line's ending looked at once per position it was written at.
+    mutating func runsSplitAtSafeLines(_ lines: [String], _ positions: [SourcePos]) -> [ArraySlice<String>]? {
+        var known = safeLineEnds
+        defer { safeLineEnds = known }
+        return GitHubWriting.runsSplitAtSafeLines(lines) { i, line in
+            if let k = known[positions[i]], k.line == line { return k.safe }
+            let safe = GitHubWriting.isSafeLineEnd(line)
+            known[positions[i]] = (line, safe)
+            return safe
+        }
+    }
+
+    static func runsSplitAtSafeLines(_ lines: [String], _ isSafe: (Int, String) -> Bool?) -> [ArraySlice<String>]? {
         var runs: [ArraySlice<String>] = []
         var start = 0
         for (i, line) in lines.enumerated() {
-            guard let safe = isSafeLineEnd(line) else { return nil }
+            guard let safe = isSafe(i, line) else { return nil }
             if safe || i == lines.count - 1 {
                 runs.append(lines[start...i])
                 start = i + 1

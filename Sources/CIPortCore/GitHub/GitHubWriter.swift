@@ -36,6 +36,14 @@ struct GitHubWriting {
     /// the number of that set in `nameSets`.
     var scriptNames: [String: (names: Set<String>, id: Int)] = [:]
     var nameSets: [Set<String>: Int] = [:]
+    /// Pipeline variables a script may use as `$X` (see `scriptDefinedNames`), found on first use.
+    var pipelineDefinedNames: Set<String>?
+    /// `isSafeLineEnd` of script lines, by where they were written.
+    var safeLineEnds: [SourcePos: (line: String, safe: Bool?)] = [:]
+    /// Which of the words `job` looks for each script line mentions (bits), by where it was written.
+    var scriptMentions: [SourcePos: (line: String, words: UInt8)] = [:]
+    /// `hostedRunner(forBaseImage:)` per image name.
+    var hostedRunners: [String: (label: String, exact: Bool)?] = [:]
     /// `shellAssignedNames` of runs of script lines already scanned, by the lines' positions.
     var shellNames: [[SourcePos]: (lines: ArraySlice<String>, names: [String])] = [:]
     /// Script lines already translated, per line and set of defined names, and per line and the
@@ -54,7 +62,7 @@ struct GitHubWriting {
     /// Long before_scripts that more than one job runs (`sharesLongBeforeScript`), found on first use.
     var sharedBeforeScripts: Set<[BeforeLine]>?
     /// The texts of the steps that save them, with their anchor and the job that writes each in full.
-    var beforeScriptAnchors: [(text: String, anchor: String, job: String)] = []
+    var beforeScriptAnchors: [(lines: [String], anchor: String, job: String)] = []
     /// Each stage's position in `stageList()` (its first), and how many there are.
     var stageIndexes: [String: Int] = [:]
     var stageCount = 0
