@@ -23,6 +23,24 @@ struct SHA256Tests {
         #expect(hex == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
 
+    /// Pieces of every size, across block boundaries, give the digest of the whole.
+    @Test func piecewiseFeedMatchesOneShot() {
+        let bytes = (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) }
+        var whole = SHA256()
+        whole.update(bytes)
+        let expected = whole.finalize()
+        for step in [1, 3, 55, 56, 63, 64, 65, 127, 200] {
+            var h = SHA256()
+            var i = 0
+            while i < bytes.count {
+                let piece = Array(bytes[i..<min(i + step, bytes.count)])
+                if piece.count == 1 { h.update(byte: piece[0]) } else { piece.withUnsafeBufferPointer { h.update($0) } }
+                i += step
+            }
+            #expect(h.finalize() == expected, "step \(step)")
+        }
+    }
+
     @Test func contentHashIgnoresWhitespaceOnlyChanges() {
         #expect(ContentHash.of(source: "a: 1\n\nb: 2\n", target: "x: 1") == ContentHash.of(source: "a: 1   \r\nb: 2", target: "x: 1\n\n"))
         #expect(ContentHash.of(source: "a: 1", target: "x: 1") != ContentHash.of(source: "a: 1", target: "x: 2"))
