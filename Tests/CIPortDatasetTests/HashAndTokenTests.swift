@@ -69,6 +69,66 @@ struct TokenizerTests {
     }
 }
 
+struct MinHashReferenceTests {
+    /// The signature as first written (one shingle at a time through a ring buffer), kept as the
+    /// reference the optimized `MinHash.init` must match value for value.
+    static func reference(_ texts: [String]) -> [UInt32] {
+        var s: UInt64 = 0x9E3779B97F4A7C15
+        let seeds: [(a: UInt64, b: UInt64)] = (0..<MinHash.count).map { _ in
+            s = s &+ 0x9E3779B97F4A7C15
+            let a = MinHash.mix(s) | 1
+            s = s &+ 0x9E3779B97F4A7C15
+            return (a, MinHash.mix(s))
+        }
+        var mins = [UInt32](repeating: .max, count: MinHash.count)
+        var window = [UInt64](repeating: 0, count: MinHash.shingle)
+        var n = 0
+        func add(_ shingle: UInt64) {
+            for i in 0..<MinHash.count {
+                let v = UInt32(truncatingIfNeeded: (shingle &* seeds[i].a &+ seeds[i].b) >> 32)
+                if v < mins[i] { mins[i] = v }
+            }
+        }
+        for text in texts {
+            for t in CodeTokenizer.tokens(text) {
+                var h: UInt64 = 0xcbf29ce484222325
+                for b in t.utf8 { h = (h ^ UInt64(b)) &* 0x100000001b3 }
+                window[n % MinHash.shingle] = h
+                n += 1
+                guard n >= MinHash.shingle else { continue }
+                var x: UInt64 = 0
+                for k in 0..<MinHash.shingle { x = MinHash.mix(x &+ window[(n + k) % MinHash.shingle]) }
+                add(x)
+            }
+        }
+        if n > 0 && n < MinHash.shingle {
+            var x: UInt64 = 0
+            for k in 0..<n { x = MinHash.mix(x &+ window[k]) }
+            add(x)
+        }
+        return mins
+    }
+
+    @Test(arguments: [
+        [""], ["a"], ["a b"], ["a b c d"], ["a b c d e"], ["a b c d e f"], ["x: 1", "y"], ["", "one two three"],
+        ["jobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: npm ci\n      - run: npm test\n"],
+        ["héllo wörld ✓ ünïcode_ok", "$CI_COMMIT_SHA ${{ github.sha }}"],
+        [(0..<300).map { "step\($0): run thing-\($0 % 7) --flag v\($0 % 11)" }.joined(separator: "\n"), "tail one two"],
+    ])
+    func signatureMatchesTheReference(texts: [String]) {
+        #expect(MinHash(texts).values == Self.reference(texts))
+    }
+
+    @Test func benchRecordsMatchTheReference() throws {
+        var rng = SeededRandom(seed: 9)
+        for i in 0..<40 {
+            let r = DatasetBench.pair(i, &rng)
+            let texts = try [#require(Prompts.unfence(r.messages[1].content)), #require(Prompts.unfence(r.messages[2].content))]
+            #expect(MinHash(texts).values == Self.reference(texts))
+        }
+    }
+}
+
 struct ContentHashTests {
     /// The streaming digest and the text normalization must agree byte for byte.
     @Test(arguments: ["", "a", "a: 1\n\n\nb: 2  \r\n", "\n\n x \t\n", "ünïcode: ✓\r\n- é\n"])
