@@ -84,6 +84,33 @@ public enum Prompts {
     /// The text inside the first fenced block of a message, up to its last closing fence
     /// (a YAML block scalar may itself hold a fence), or nil when there is none.
     public static func unfence(_ content: String) -> String? {
+        if let ascii = content.utf8.withContiguousStorageIfAvailable(asciiUnfence), let result = ascii { return result }
+        return foundationUnfence(content)
+    }
+
+    /// `unfence` over the bytes of ASCII text without a carriage return, where a `Character` is a
+    /// byte and Foundation's search a byte search: .some(result), or nil for other text. Foundation's
+    /// search took a tenth of the validator's JSON-and-hash work.
+    static func asciiUnfence(_ b: UnsafeBufferPointer<UInt8>) -> String?? {
+        for c in b where c >= 0x80 || c == 0x0D { return nil }
+        let tick = UInt8(ascii: "`"), nl = UInt8(ascii: "\n")
+        var open = 0
+        while open + 3 <= b.count && !(b[open] == tick && b[open + 1] == tick && b[open + 2] == tick) { open += 1 }
+        guard open + 3 <= b.count else { return .some(nil) }
+        var eol = open + 3
+        while eol < b.count && b[eol] != nl { eol += 1 }
+        guard eol < b.count else { return .some(nil) }
+        let bodyStart = eol + 1
+        var close = b.count - 4
+        while close >= bodyStart && !(b[close] == nl && b[close + 1] == tick && b[close + 2] == tick && b[close + 3] == tick) { close -= 1 }
+        guard close >= bodyStart else {
+            let rest = b.count - bodyStart
+            return .some(rest >= 3 && b[bodyStart] == tick && b[bodyStart + 1] == tick && b[bodyStart + 2] == tick ? "" : nil)
+        }
+        return .some(String(decoding: UnsafeBufferPointer(rebasing: b[bodyStart..<close]), as: UTF8.self))
+    }
+
+    static func foundationUnfence(_ content: String) -> String? {
         guard let open = content.range(of: "```") else { return nil }
         guard let eol = content[open.upperBound...].firstIndex(of: "\n") else { return nil }
         let bodyStart = content.index(after: eol)

@@ -129,6 +129,26 @@ struct MinHashReferenceTests {
     }
 }
 
+struct UnfenceTests {
+    /// The byte path for ASCII text gives what the Foundation path gives.
+    @Test(arguments: [
+        "```yaml\na: 1\n```", "intro\n\n```yaml\na: 1\nb: 2\n```\n", "```yaml\n```", "```yaml\n", "```", "no fence",
+        "```yaml\na\n```\nmore\n```", "``` \n x \n ```", "```yaml\n\n```", "a```b\nc\n```", "```\n```\n```",
+        "```yaml\nx: \"```\"\n```trailing", "``", "\n```", "```yaml\nbody", "```yaml\n``", "```yaml\n\n``",
+    ])
+    func asciiPathMatchesFoundation(text: String) throws {
+        let fast = try #require(text.utf8.withContiguousStorageIfAvailable(Prompts.asciiUnfence))
+        #expect(fast == .some(Prompts.foundationUnfence(text)), "\(text.debugDescription)")
+    }
+
+    @Test func otherTextTakesTheFoundationPath() {
+        for text in ["```yaml\r\na: 1\r\n```", "```yaml\né: 1\n```"] {
+            #expect(text.utf8.withContiguousStorageIfAvailable(Prompts.asciiUnfence) == .some(nil))
+            #expect(Prompts.unfence(text) == Prompts.foundationUnfence(text))
+        }
+    }
+}
+
 struct ContentHashTests {
     /// The streaming digest and the text normalization must agree byte for byte.
     @Test(arguments: ["", "a", "a: 1\n\n\nb: 2  \r\n", "\n\n x \t\n", "ünïcode: ✓\r\n- é\n"])
