@@ -149,6 +149,23 @@ struct UnfenceTests {
     }
 }
 
+struct ContentHashRandomTests {
+    /// Lines with and without trailing blanks, empty lines, CR LF and a missing last newline.
+    @Test func streamingDigestMatchesNormalizedTextOnRandomTexts() {
+        var rng = SeededRandom(seed: 5)
+        let pieces = ["a: 1", "  - run: x", "", " ", "\t", "\r", "é ✓", "b", "  ", "key: value  "]
+        for _ in 0..<300 {
+            func text() -> String {
+                (0..<Int(rng.next() % 9)).map { _ in pieces[Int(rng.next() % UInt64(pieces.count))] + pieces[Int(rng.next() % UInt64(pieces.count))] }
+                    .joined(separator: rng.next() % 3 == 0 ? "\r\n" : "\n") + (rng.next() % 2 == 0 ? "\n" : "")
+            }
+            let a = text(), b = text()
+            #expect(ContentHash.of(source: a, target: b) == SHA256.hex(ContentHash.normalize(a) + "\n\u{0}\n" + ContentHash.normalize(b)),
+                    "\(a.debugDescription) \(b.debugDescription)")
+        }
+    }
+}
+
 struct ContentHashTests {
     /// The streaming digest and the text normalization must agree byte for byte.
     @Test(arguments: ["", "a", "a: 1\n\n\nb: 2  \r\n", "\n\n x \t\n", "ünïcode: ✓\r\n- é\n"])
