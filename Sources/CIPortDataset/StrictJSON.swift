@@ -197,11 +197,28 @@ struct StrictJSON {
         }
     }
 
+    /// Skips bytes that need no attention in a string, eight at a time: stops before the first
+    /// word holding a quote, a backslash or a control character, and notes non-ASCII bytes.
+    @inline(__always)
+    private mutating func skipPlainWords(_ nonASCII: inout Bool) {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        while end - i >= 8 {
+            let w = UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)
+            let quote = w ^ (ones &* 0x22), backslash = w ^ (ones &* 0x5C)
+            // A byte is zero in x, or under 0x20 in w, exactly when these have its high bit set.
+            let special = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((w &- ones &* 0x20) & ~w)
+            if special & highs != 0 { return }
+            if w & highs != 0 { nonASCII = true }
+            i += 8
+        }
+    }
+
     /// A string starting at its opening quote.
     private mutating func string() throws -> String {
         i += 1
         let start = i
         var nonASCII = false
+        skipPlainWords(&nonASCII)
         while i < end {
             let b = p[i]
             if b == UInt8(ascii: "\"") {
@@ -225,6 +242,7 @@ struct StrictJSON {
         while i < end {
             // Plain bytes up to the next quote, escape or control character, copied as one run.
             let run = i
+            skipPlainWords(&nonASCII)
             while i < end {
                 let b = p[i]
                 if b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") || b < 0x20 { break }
