@@ -174,15 +174,16 @@ struct RecordCheck: Sendable {
         if rest.count % 2 != 0 { throw Problem(message: "the last message is 'user'; a record ends with the assistant's answer") }
     }
 
-    private static func string(_ o: JSONValue, _ key: String, _ path: String) throws -> String {
-        guard let v = o[key] else { throw Problem(message: "missing '\(path)'") }
-        guard case .string(let s) = v else { throw Problem(message: "\(path) must be a string, not \(v.kind)") }
+    // Paths are autoclosures: they are text only for a message, not for every field read.
+    private static func string(_ o: JSONValue, _ key: String, _ path: @autoclosure () -> String) throws -> String {
+        guard let v = o[key] else { throw Problem(message: "missing '\(path())'") }
+        guard case .string(let s) = v else { throw Problem(message: "\(path()) must be a string, not \(v.kind)") }
         return s
     }
 
-    private static func optionalString(_ o: JSONValue, _ key: String, _ path: String) throws -> String? {
+    private static func optionalString(_ o: JSONValue, _ key: String, _ path: @autoclosure () -> String) throws -> String? {
         guard let v = o[key], v != .null else { return nil }
-        guard case .string(let s) = v else { throw Problem(message: "\(path) must be a string, not \(v.kind)") }
+        guard case .string(let s) = v else { throw Problem(message: "\(path()) must be a string, not \(v.kind)") }
         return s
     }
 
