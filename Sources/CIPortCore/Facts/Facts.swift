@@ -130,82 +130,88 @@ public enum Facts {
         for v in p.variables { facts.append(Fact(.var, job: "*", [v.key.uppercased(), norm(v.value)])) }
 
         let stageOrder = effectiveStages(p)
-        for job in p.jobs {
-            let j = job.id
-            facts.append(Fact(.job, job: j))
-            // Commands, with action steps replaced by what they mean.
-            var lines: [String] = []
-            var images: [String] = []
-            var caches: [Cache] = job.caches.isEmpty ? p.defaults.caches : job.caches
-            var artifactPaths: [String] = (job.artifacts ?? p.defaults.artifacts)?.paths ?? []
-            let before = hasPhase(job.steps, .before) ? [] : p.defaults.beforeSteps
-            let after = hasPhase(job.steps, .after) ? [] : p.defaults.afterSteps
-            // The three lists in turn, each step read in place: concatenating them and iterating
-            // copied every step (a dozen fields) three times.
-            for list in [before, job.steps, after] {
-                list.withUnsafeBufferPointer { steps in
-                    for k in steps.indices {
-                        let step = steps.baseAddress! + k
-                        switch step.pointee.action {
-                        case .run(let script):
-                            lines += commandLines(script)
-                        case .uses(let ref):
-                            if let t = catalog.translate(step.pointee, dialect: d) {
-                                if t.implicit { continue }
-                                if let img = t.image { images.append(img) }
-                                caches += t.caches
-                                if let a = t.artifacts { artifactPaths += a.paths }
-                                for s in t.script { lines += commandLines(s) }
-                            } else {
-                                lines.append("uses " + normalizeActionRef(ref))
+        // Jobs are read in place (iterating the array copied each job, a few dozen fields), and
+        // their stage names once for the stage-order rule, which asks for them per job.
+        p.jobs.withUnsafeBufferPointer { jobs in
+            let stageNames = jobs.indices.map { stageName(jobs[$0]) }
+            for k in jobs.indices {
+                let job = jobs.baseAddress! + k
+                let j = job.pointee.id
+                facts.append(Fact(.job, job: j))
+                // Commands, with action steps replaced by what they mean.
+                var lines: [String] = []
+                var images: [String] = []
+                var caches: [Cache] = job.pointee.caches.isEmpty ? p.defaults.caches : job.pointee.caches
+                var artifactPaths: [String] = (job.pointee.artifacts ?? p.defaults.artifacts)?.paths ?? []
+                let before = hasPhase(job.pointee.steps, .before) ? [] : p.defaults.beforeSteps
+                let after = hasPhase(job.pointee.steps, .after) ? [] : p.defaults.afterSteps
+                // The three lists in turn, each step read in place: concatenating them and iterating
+                // copied every step (a dozen fields) three times.
+                for list in [before, job.pointee.steps, after] {
+                    list.withUnsafeBufferPointer { steps in
+                        for k in steps.indices {
+                            let step = steps.baseAddress! + k
+                            switch step.pointee.action {
+                            case .run(let script):
+                                lines += commandLines(script)
+                            case .uses(let ref):
+                                if let t = catalog.translate(step.pointee, dialect: d) {
+                                    if t.implicit { continue }
+                                    if let img = t.image { images.append(img) }
+                                    caches += t.caches
+                                    if let a = t.artifacts { artifactPaths += a.paths }
+                                    for s in t.script { lines += commandLines(s) }
+                                } else {
+                                    lines.append("uses " + normalizeActionRef(ref))
+                                }
                             }
                         }
                     }
                 }
-            }
-            var seen: [String: Int] = [:]
-            seen.reserveCapacity(lines.count)
-            var previous: String?
-            for line in lines {
-                let n = norm(line)
-                let count = Self.increment(&seen[n, default: 0])
-                let key = count > 1 ? "\(n)#\(count)" : n
-                facts.append(Fact(.runs, job: j, [key]))
-                if let previous { facts.append(Fact(.then, job: j, [previous, key])) }
-                previous = key
-            }
-            if let img = job.image ?? p.defaults.image { images.insert(img.name, at: 0) }
-            if let img = images.first { facts.append(Fact(.image, job: j, [norm(img)])) }
-            for s in job.services.isEmpty ? p.defaults.services : job.services {
-                facts.append(Fact(.service, job: j, [norm(s.image)]))
-            }
-            for v in job.variables { facts.append(Fact(.var, job: j, [v.key.uppercased(), norm(v.value)])) }
-            if let m = job.matrix {
-                for combo in combinations(m) {
-                    let row = combo.sorted { $0.key < $1.key }.map { "\(axisName($0.key))=\(norm($0.value))" }
-                    facts.append(Fact(.matrix, job: j, [row.joined(separator: ",")]))
+                var seen: [String: Int] = [:]
+                seen.reserveCapacity(lines.count)
+                var previous: String?
+                for line in lines {
+                    let n = norm(line)
+                    let count = Self.increment(&seen[n, default: 0])
+                    let key = count > 1 ? "\(n)#\(count)" : n
+                    facts.append(Fact(.runs, job: j, [key]))
+                    if let previous { facts.append(Fact(.then, job: j, [previous, key])) }
+                    previous = key
                 }
-                if let e = m.expression { facts.append(Fact(.matrix, job: j, ["expr=" + norm(e)])) }
-                if let n = m.parallelCount { facts.append(Fact(.matrix, job: j, ["parallel", String(n)])) }
-            }
-            for c in caches {
-                for path in c.paths { facts.append(Fact(.cache, job: j, [normalizePath(path)])) }
-            }
-            for path in artifactPaths { facts.append(Fact(.artifact, job: j, [normalizePath(path)])) }
-            // Needs: explicit, or GitLab's stage order.
-            if !job.needs.isEmpty || p.dialect == .github || job.stage == nil && stageOrder.isEmpty {
-                for n in job.needs where n.project == nil { facts.append(Fact(.needs, job: j, [n.job])) }
-            } else {
-                let mine = stageIndex(job, stageOrder)
-                if let prev = stageOrder[..<mine].last(where: { s in p.jobs.contains { stageName($0) == s } }) {
-                    for other in p.jobs where stageName(other) == prev { facts.append(Fact(.needs, job: j, [other.id])) }
+                if let img = job.pointee.image ?? p.defaults.image { images.insert(img.name, at: 0) }
+                if let img = images.first { facts.append(Fact(.image, job: j, [norm(img)])) }
+                for s in job.pointee.services.isEmpty ? p.defaults.services : job.pointee.services {
+                    facts.append(Fact(.service, job: j, [norm(s.image)]))
                 }
+                for v in job.pointee.variables { facts.append(Fact(.var, job: j, [v.key.uppercased(), norm(v.value)])) }
+                if let m = job.pointee.matrix {
+                    for combo in combinations(m) {
+                        let row = combo.sorted { $0.key < $1.key }.map { "\(axisName($0.key))=\(norm($0.value))" }
+                        facts.append(Fact(.matrix, job: j, [row.joined(separator: ",")]))
+                    }
+                    if let e = m.expression { facts.append(Fact(.matrix, job: j, ["expr=" + norm(e)])) }
+                    if let n = m.parallelCount { facts.append(Fact(.matrix, job: j, ["parallel", String(n)])) }
+                }
+                for c in caches {
+                    for path in c.paths { facts.append(Fact(.cache, job: j, [normalizePath(path)])) }
+                }
+                for path in artifactPaths { facts.append(Fact(.artifact, job: j, [normalizePath(path)])) }
+                // Needs: explicit, or GitLab's stage order.
+                if !job.pointee.needs.isEmpty || p.dialect == .github || job.pointee.stage == nil && stageOrder.isEmpty {
+                    for n in job.pointee.needs where n.project == nil { facts.append(Fact(.needs, job: j, [n.job])) }
+                } else {
+                    let mine = stageIndex(job.pointee, stageOrder)
+                    if let prev = stageOrder[..<mine].last(where: { s in stageNames.contains(s) }) {
+                        for (o, name) in stageNames.enumerated() where name == prev { facts.append(Fact(.needs, job: j, [jobs[o].id])) }
+                    }
+                }
+                if let w = job.pointee.when, w != .onSuccess { facts.append(Fact(.when, job: j, [w.rawValue])) }
+                if job.pointee.condition != nil || job.pointee.rules.contains(where: { $0.condition != nil || !$0.changes.isEmpty }) {
+                    facts.append(Fact(.if, job: j))
+                }
+                if let e = job.pointee.environment { facts.append(Fact(.env, job: j, [norm(e.name)])) }
             }
-            if let w = job.when, w != .onSuccess { facts.append(Fact(.when, job: j, [w.rawValue])) }
-            if job.condition != nil || job.rules.contains(where: { $0.condition != nil || !$0.changes.isEmpty }) {
-                facts.append(Fact(.if, job: j))
-            }
-            if let e = job.environment { facts.append(Fact(.env, job: j, [norm(e.name)])) }
         }
         return Set(facts)
     }
