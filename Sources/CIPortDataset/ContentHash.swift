@@ -1,4 +1,5 @@
 import CIPortCore
+import Foundation
 
 /// The content hash of a pair: SHA-256 over the normalized source, a separator and the normalized
 /// target. Normalizing (LF line ends, trailing blanks and blank lines dropped) makes a pair that
@@ -19,7 +20,7 @@ public enum ContentHash {
         SHA256.hexString(digest(source: source, target: target))
     }
 
-    /// The digest, fed line by line from the UTF-8 bytes without building the normalized text
+    /// The digest, fed from the UTF-8 bytes without building the normalized text
     /// (`validate` hashes every record; this is its cheap path). Same bytes as `normalize`.
     public static func digest(source: String, target: String) -> [UInt8] {
         var h = SHA256()
@@ -27,19 +28,36 @@ public enum ContentHash {
         func feed(_ text: String) {
             var text = text
             text.withUTF8 { buf in
+                guard let base = buf.baseAddress else { return }
+                // Lines that keep all their bytes follow each other in the text with their "\n"
+                // between them: such a run goes to the hash in one update, not line by line.
+                var runStart = 0, runEnd = -1
+                func flush() {
+                    if runEnd >= 0 { h.update(UnsafeBufferPointer(rebasing: buf[runStart..<runEnd])) }
+                    runEnd = -1
+                }
                 var start = 0
                 while start <= buf.count {
-                    var end = start
-                    while end < buf.count && buf[end] != 0x0A { end += 1 }
+                    var end = buf.count
+                    if start < buf.count, let hit = memchr(base + start, 0x0A, buf.count - start) {
+                        end = UnsafeRawPointer(base).distance(to: UnsafeRawPointer(hit))
+                    }
                     var last = end
                     while last > start, buf[last - 1] == 0x20 || buf[last - 1] == 0x09 || buf[last - 1] == 0x0D { last -= 1 }
                     if last > start {
-                        if !first { h.update(byte: 0x0A) }
+                        if !first && runEnd == start - 1 {
+                            runEnd = last  // the "\n" before this line is at runEnd
+                        } else {
+                            flush()
+                            if !first { h.update(byte: 0x0A) }
+                            runStart = start
+                            runEnd = last
+                        }
                         first = false
-                        h.update(UnsafeBufferPointer(rebasing: buf[start..<last]))
                     }
                     start = end + 1
                 }
+                flush()
             }
         }
         feed(source)

@@ -114,7 +114,10 @@ public struct JSONLReader: Sequence {
     public struct Iterator: IteratorProtocol {
         let reader: JSONLReader
         let handle: FileHandle?
-        var pending = Data()
+        /// Bytes read but not yet returned start at `start`. A plain byte array scanned with
+        /// `memchr`: indexing `Data` byte by byte went through an exclusivity check per byte and
+        /// made this loop an eighth of `validate`'s CPU time.
+        var pending: [UInt8] = []
         var start = 0
         var eof = false
         var lineNo = 0
@@ -128,17 +131,23 @@ public struct JSONLReader: Sequence {
         public mutating func next() -> Line? {
             guard let handle else { return nil }
             while true {
-                if let nl = pending[pending.startIndex.advanced(by: start)...].firstIndex(of: 0x0A) {
-                    let lineStart = pending.startIndex.advanced(by: start)
-                    start = nl - pending.startIndex + 1
+                let from = start
+                let found = pending.withUnsafeBufferPointer { buf -> Int? in
+                    guard from < buf.count, let base = buf.baseAddress,
+                          let hit = memchr(base + from, 0x0A, buf.count - from) else { return nil }
+                    return UnsafePointer<UInt8>(hit.assumingMemoryBound(to: UInt8.self)) - base
+                }
+                if let nl = found {
+                    let lineStart = start
+                    start = nl + 1
                     lineNo += 1
                     if let skipped = skippingOversized {
                         skippingOversized = nil
                         return Line(number: lineNo, bytes: Data(), oversized: skipped + (nl - lineStart))
                     }
-                    var bytes = pending[lineStart..<nl]
-                    if bytes.last == 0x0D { bytes = bytes.dropLast() }
-                    return Line(number: lineNo, bytes: Data(bytes), oversized: nil)
+                    var end = nl
+                    if end > lineStart && pending[end - 1] == 0x0D { end -= 1 }
+                    return Line(number: lineNo, bytes: bytes(lineStart, end), oversized: nil)
                 }
                 // No newline in what is buffered: drop consumed bytes, read more.
                 let rest = pending.count - start
@@ -147,7 +156,7 @@ public struct JSONLReader: Sequence {
                     pending.removeAll(keepingCapacity: true)
                     start = 0
                 } else if start > 0 {
-                    pending = Data(pending[pending.startIndex.advanced(by: start)...])
+                    pending.removeSubrange(0..<start)
                     start = 0
                 }
                 if eof {
@@ -155,11 +164,19 @@ public struct JSONLReader: Sequence {
                     lineNo += 1
                     defer { pending.removeAll(); skippingOversized = nil }
                     if let skipped = skippingOversized { return Line(number: lineNo, bytes: Data(), oversized: skipped + pending.count) }
-                    return Line(number: lineNo, bytes: pending, oversized: nil)
+                    return Line(number: lineNo, bytes: bytes(0, pending.count), oversized: nil)
                 }
                 let chunk = (try? handle.read(upToCount: reader.chunkSize)) ?? nil
-                if let chunk, !chunk.isEmpty { pending.append(chunk) } else { eof = true }
+                if let chunk, !chunk.isEmpty {
+                    chunk.withUnsafeBytes { pending.append(contentsOf: $0.bindMemory(to: UInt8.self)) }
+                } else {
+                    eof = true
+                }
             }
+        }
+
+        private func bytes(_ from: Int, _ to: Int) -> Data {
+            pending.withUnsafeBufferPointer { Data(buffer: UnsafeBufferPointer(rebasing: $0[from..<to])) }
         }
     }
 

@@ -84,6 +84,46 @@ public enum Prompts {
     /// The text inside the first fenced block of a message, up to its last closing fence
     /// (a YAML block scalar may itself hold a fence), or nil when there is none.
     public static func unfence(_ content: String) -> String? {
+        if let ascii = content.utf8.withContiguousStorageIfAvailable(asciiUnfence), let result = ascii { return result }
+        return foundationUnfence(content)
+    }
+
+    /// `unfence` over the bytes of ASCII text without a carriage return, where a `Character` is a
+    /// byte and Foundation's search a byte search: .some(result), or nil for other text. Foundation's
+    /// search took a tenth of the validator's JSON-and-hash work.
+    static func asciiUnfence(_ b: UnsafeBufferPointer<UInt8>) -> String?? {
+        // Eight bytes at a time: a high bit, or a zero byte in the word xor "\r\r\r\r\r\r\r\r".
+        var i = 0
+        if let base = b.baseAddress {
+            let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+            while b.count - i >= 8 {
+                let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self), cr = w ^ (ones &* 0x0D)
+                if (w | ((cr &- ones) & ~cr)) & highs != 0 { return nil }
+                i += 8
+            }
+        }
+        while i < b.count {
+            if b[i] >= 0x80 || b[i] == 0x0D { return nil }
+            i += 1
+        }
+        let tick = UInt8(ascii: "`"), nl = UInt8(ascii: "\n")
+        var open = 0
+        while open + 3 <= b.count && !(b[open] == tick && b[open + 1] == tick && b[open + 2] == tick) { open += 1 }
+        guard open + 3 <= b.count else { return .some(nil) }
+        var eol = open + 3
+        while eol < b.count && b[eol] != nl { eol += 1 }
+        guard eol < b.count else { return .some(nil) }
+        let bodyStart = eol + 1
+        var close = b.count - 4
+        while close >= bodyStart && !(b[close] == nl && b[close + 1] == tick && b[close + 2] == tick && b[close + 3] == tick) { close -= 1 }
+        guard close >= bodyStart else {
+            let rest = b.count - bodyStart
+            return .some(rest >= 3 && b[bodyStart] == tick && b[bodyStart + 1] == tick && b[bodyStart + 2] == tick ? "" : nil)
+        }
+        return .some(String(decoding: UnsafeBufferPointer(rebasing: b[bodyStart..<close]), as: UTF8.self))
+    }
+
+    static func foundationUnfence(_ content: String) -> String? {
         guard let open = content.range(of: "```") else { return nil }
         guard let eol = content[open.upperBound...].firstIndex(of: "\n") else { return nil }
         let bodyStart = content.index(after: eol)

@@ -18,8 +18,6 @@ struct RecordCheck: Sendable {
     var minF1: Double
     var checkContent = true
 
-    static let hexDigits = Set("0123456789abcdef")
-
     func check(_ line: JSONLReader.Line) -> RecordOutcome {
         var out = RecordOutcome(line: line.number)
         if let size = line.oversized {
@@ -42,6 +40,15 @@ struct RecordCheck: Sendable {
 
     /// Decodes a line strictly, naming the first field that is missing or of the wrong type.
     static func decode(_ bytes: Data) throws -> DatasetRecord {
+        // A line StrictJSON accepts is valid UTF-8 JSON that JSONSerialization reads to the same
+        // values, so only the lines it refuses pay for Foundation, which keeps their messages
+        // (and its leniency: `[1,]` was always accepted) exactly as they were.
+        let parsed = bytes.withUnsafeBytes { raw in try? StrictJSON.parse(raw.bindMemory(to: UInt8.self)) }
+        return try record(parsed ?? foundationValue(bytes))
+    }
+
+    /// The JSON text read by JSONSerialization, or the problem that stops it.
+    static func foundationValue(_ bytes: Data) throws -> JSONValue {
         if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { throw Problem(message: "empty line") }
         if String(validating: bytes, as: UTF8.self) == nil {
             let at = firstBadUTF8(bytes)
@@ -54,21 +61,40 @@ struct RecordCheck: Sendable {
             let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error.localizedDescription)"
             throw Problem(message: "invalid JSON: \(detail)")
         }
-        guard let obj = any as? [String: Any] else { throw Problem(message: "a record is a JSON object, not \(kind(any))") }
+        return jsonValue(any)
+    }
+
+    /// JSONSerialization's result as a `JSONValue`; its kinds are the ones `kind` names.
+    static func jsonValue(_ v: Any) -> JSONValue {
+        switch v {
+        case let s as String: return .string(s)
+        case let a as [Any]: return .array(a.map(jsonValue))
+        case let o as [String: Any]: return .object(o.map { ($0.key, jsonValue($0.value)) })
+        case let n as NSNumber:
+            return kind(n) == "a boolean" ? .bool(n.boolValue) : .number(n.doubleValue)
+        default: return .null  // NSNull: JSONSerialization returns nothing else
+        }
+    }
+
+    /// The record a JSON value holds, or the first field that is missing or of the wrong type.
+    static func record(_ any: JSONValue) throws -> DatasetRecord {
+        guard case .object = any else { throw Problem(message: "a record is a JSON object, not \(any.kind)") }
+        let obj = any
 
         guard let rawMessages = obj["messages"] else { throw Problem(message: "missing 'messages'") }
-        guard let list = rawMessages as? [Any] else { throw Problem(message: "'messages' must be an array, not \(kind(rawMessages))") }
+        guard case .array(let list) = rawMessages else { throw Problem(message: "'messages' must be an array, not \(rawMessages.kind)") }
         var messages: [DatasetRecord.Message] = []
-        for (i, item) in list.enumerated() {
-            guard let m = item as? [String: Any] else { throw Problem(message: "messages[\(i)] must be an object, not \(kind(item))") }
+        messages.reserveCapacity(list.count)
+        for (i, m) in list.enumerated() {
+            guard case .object = m else { throw Problem(message: "messages[\(i)] must be an object, not \(m.kind)") }
             let role = try string(m, "role", "messages[\(i)].role")
             let content = try string(m, "content", "messages[\(i)].content")
             messages.append(.init(role: role, content: content))
         }
         try checkRoles(messages.map(\.role))
 
-        guard let rawMeta = obj["meta"] else { throw Problem(message: "missing 'meta'") }
-        guard let meta = rawMeta as? [String: Any] else { throw Problem(message: "'meta' must be an object, not \(kind(rawMeta))") }
+        guard let meta = obj["meta"] else { throw Problem(message: "missing 'meta'") }
+        guard case .object = meta else { throw Problem(message: "'meta' must be an object, not \(meta.kind)") }
         let id = try string(meta, "id", "meta.id")
         if id.isEmpty { throw Problem(message: "meta.id is empty") }
         let task = try string(meta, "task", "meta.task")
@@ -79,12 +105,12 @@ struct RecordCheck: Sendable {
         }
         let license = try string(meta, "license", "meta.license")
         let hash = try string(meta, "hash", "meta.hash")
-        guard hash.count == 64, hash.allSatisfy({ hexDigits.contains($0) }) else {
+        guard hash.utf8.count == 64, hash.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }) else {
             throw Problem(message: "meta.hash must be 64 lowercase hex digits (sha256)")
         }
         func side(_ key: String) throws -> DatasetRecord.Side {
-            guard let raw = meta[key] else { throw Problem(message: "missing 'meta.\(key)'") }
-            guard let s = raw as? [String: Any] else { throw Problem(message: "meta.\(key) must be an object, not \(kind(raw))") }
+            guard let s = meta[key] else { throw Problem(message: "missing 'meta.\(key)'") }
+            guard case .object = s else { throw Problem(message: "meta.\(key) must be an object, not \(s.kind)") }
             let name = try string(s, "platform", "meta.\(key).platform")
             guard let p = DatasetPlatform(rawValue: name) else {
                 throw Problem(message: "unknown meta.\(key).platform '\(name)' (one of \(DatasetPlatform.allCases.map(\.rawValue).joined(separator: ", ")))")
@@ -94,13 +120,40 @@ struct RecordCheck: Sendable {
         }
         let source = try side("source"), target = try side("target")
         var origin: DatasetRecord.Origin?
-        if let raw = meta["origin"], !(raw is NSNull) {
+        if let raw = meta["origin"], raw != .null {
             // Origin is free-form provenance for reviewers; only its type is checked.
-            guard raw is [String: Any] else { throw Problem(message: "meta.origin must be an object, not \(kind(raw))") }
-            origin = try? JSONDecoder().decode(DatasetRecord.Origin.self, from: JSONSerialization.data(withJSONObject: raw))
+            guard case .object = raw else { throw Problem(message: "meta.origin must be an object, not \(raw.kind)") }
+            origin = Self.origin(raw)
         }
         return DatasetRecord(messages: messages, meta: .init(id: id, task: task, source: source, target: target,
                                                              provenance: provenance, license: license, hash: hash, origin: origin))
+    }
+
+    /// What `JSONDecoder` makes of an origin object, nil where it would throw: a missing or null
+    /// `source` or `path`, or any known member of the wrong type. Unknown members are ignored.
+    static func origin(_ o: JSONValue) -> DatasetRecord.Origin? {
+        /// .some(nil) for an absent or null member, nil for one that is not a string.
+        func optional(_ o: JSONValue, _ key: String) -> String?? {
+            switch o[key] {
+            case nil, .null?: .some(nil)
+            case .string(let s)?: .some(s)
+            default: nil
+            }
+        }
+        func file(_ v: JSONValue?) -> DatasetRecord.Origin.FileVersion? {
+            guard let v, case .object = v, case .string(let path)? = v["path"],
+                  let commit = optional(v, "commit"), let date = optional(v, "date") else { return nil }
+            return .init(path: path, commit: commit, date: date)
+        }
+        guard let repo = optional(o, "repo"), let relation = optional(o, "relation"), let source = file(o["source"]) else { return nil }
+        var target: DatasetRecord.Origin.FileVersion?
+        switch o["target"] {
+        case nil, .null?: target = nil
+        case let t?:
+            guard let f = file(t) else { return nil }
+            target = f
+        }
+        return .init(repo: repo, source: source, target: target, relation: relation)
     }
 
     /// system?, then user/assistant turns, starting with user and ending with assistant.
@@ -121,18 +174,20 @@ struct RecordCheck: Sendable {
         if rest.count % 2 != 0 { throw Problem(message: "the last message is 'user'; a record ends with the assistant's answer") }
     }
 
-    private static func string(_ o: [String: Any], _ key: String, _ path: String) throws -> String {
-        guard let v = o[key] else { throw Problem(message: "missing '\(path)'") }
-        guard let s = v as? String else { throw Problem(message: "\(path) must be a string, not \(kind(v))") }
+    // Paths are autoclosures: they are text only for a message, not for every field read.
+    private static func string(_ o: JSONValue, _ key: String, _ path: @autoclosure () -> String) throws -> String {
+        guard let v = o[key] else { throw Problem(message: "missing '\(path())'") }
+        guard case .string(let s) = v else { throw Problem(message: "\(path()) must be a string, not \(v.kind)") }
         return s
     }
 
-    private static func optionalString(_ o: [String: Any], _ key: String, _ path: String) throws -> String? {
-        guard let v = o[key], !(v is NSNull) else { return nil }
-        guard let s = v as? String else { throw Problem(message: "\(path) must be a string, not \(kind(v))") }
+    private static func optionalString(_ o: JSONValue, _ key: String, _ path: @autoclosure () -> String) throws -> String? {
+        guard let v = o[key], v != .null else { return nil }
+        guard case .string(let s) = v else { throw Problem(message: "\(path()) must be a string, not \(v.kind)") }
         return s
     }
 
+    /// How a message names the type of a JSONSerialization value.
     static func kind(_ v: Any) -> String {
         switch v {
         case is NSNull: "null"

@@ -8,9 +8,18 @@ public enum CodeTokenizer {
     /// Calls `body` with each token's FNV-1a hash, in order, without building strings.
     @inline(__always)
     static func forEachTokenHash(_ text: String, _ body: (UInt64) -> Void) {
+        // Native strings are contiguous UTF-8: a pointer loop, not String.UTF8View's index logic
+        // (which was most of the tokenizer's cost).
+        if text.utf8.withContiguousStorageIfAvailable({ forEachTokenHash(bytes: $0, body) }) == nil {
+            forEachTokenHash(bytes: text.utf8, body)
+        }
+    }
+
+    @inline(__always)
+    static func forEachTokenHash<C: Collection<UInt8>>(bytes: C, _ body: (UInt64) -> Void) {
         var h: UInt64 = 0
         var inWord = false
-        for b in text.utf8 {
+        for b in bytes {
             let word = (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x5F || b >= 0x80
             if word {
                 if !inWord { h = 0xcbf29ce484222325; inWord = true }
@@ -72,6 +81,10 @@ public struct MinHash: Sendable, Equatable {
             return (a, mix(s))
         }
     }()
+    /// The same seeds as two flat arrays, so the inner loop is straight loads the compiler can
+    /// unroll and vectorize.
+    private static let multipliers: [UInt64] = seeds.map(\.a)
+    private static let offsets: [UInt64] = seeds.map(\.b)
 
     @inline(__always)
     static func mix(_ x: UInt64) -> UInt64 {
@@ -81,34 +94,58 @@ public struct MinHash: Sendable, Equatable {
         return z ^ (z >> 31)
     }
 
+    /// Lowers each minimum to the least value function `i` gives any of the shingles. Four
+    /// shingles share each pass over the 64 functions (a minimum does not depend on the order it
+    /// is taken in), so each function's seeds and minimum are loaded and stored a quarter as often:
+    /// a third less time than one shingle at a time.
+    private static func add(_ shingles: UnsafeBufferPointer<UInt64>, _ a: UnsafePointer<UInt64>, _ b: UnsafePointer<UInt64>,
+                            _ mins: UnsafeMutablePointer<UInt32>) {
+        @inline(__always) func value(_ s: UInt64, _ a: UInt64, _ b: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: (s &* a &+ b) >> 32) }
+        var k = 0
+        while k + 4 <= shingles.count {
+            let s0 = shingles[k], s1 = shingles[k + 1], s2 = shingles[k + 2], s3 = shingles[k + 3]
+            for i in 0..<count {
+                let ai = a[i], bi = b[i]
+                let m = Swift.min(Swift.min(value(s0, ai, bi), value(s1, ai, bi)), Swift.min(value(s2, ai, bi), value(s3, ai, bi)))
+                mins[i] = Swift.min(mins[i], m)
+            }
+            k += 4
+        }
+        while k < shingles.count {
+            let s = shingles[k]
+            for i in 0..<count { mins[i] = Swift.min(mins[i], value(s, a[i], b[i])) }
+            k += 1
+        }
+    }
+
     /// The signature of the texts taken as one token stream.
     public init(_ texts: [String]) {
-        var mins = [UInt32](repeating: .max, count: MinHash.count)
-        var window = [UInt64](repeating: 0, count: MinHash.shingle)
+        // Shingle hashes first, then the 64 functions over all of them.
+        var shingles: [UInt64] = []
+        shingles.reserveCapacity(texts.reduce(0) { $0 + $1.utf8.count } / 3)
+        // The last five token hashes, oldest in t0: a shingle hashes them oldest first.
+        var t0: UInt64 = 0, t1: UInt64 = 0, t2: UInt64 = 0, t3: UInt64 = 0, t4: UInt64 = 0
         var n = 0
-        let seeds = MinHash.seeds
-        mins.withUnsafeMutableBufferPointer { mins in
-            func add(_ shingle: UInt64) {
-                for i in 0..<MinHash.count {
-                    let v = UInt32(truncatingIfNeeded: (shingle &* seeds[i].a &+ seeds[i].b) >> 32)
-                    if v < mins[i] { mins[i] = v }
-                }
+        for text in texts {
+            CodeTokenizer.forEachTokenHash(text) { t in
+                t0 = t1; t1 = t2; t2 = t3; t3 = t4; t4 = t
+                n += 1
+                guard n >= MinHash.shingle else { return }
+                shingles.append(MinHash.mix(MinHash.mix(MinHash.mix(MinHash.mix(MinHash.mix(t0) &+ t1) &+ t2) &+ t3) &+ t4))
             }
-            for text in texts {
-                CodeTokenizer.forEachTokenHash(text) { t in
-                    window[n % MinHash.shingle] = t
-                    n += 1
-                    guard n >= MinHash.shingle else { return }
-                    var h: UInt64 = 0
-                    for k in 0..<MinHash.shingle { h = MinHash.mix(h &+ window[(n + k) % MinHash.shingle]) }
-                    add(h)
+        }
+        // Texts shorter than one shingle: one shingle of what there is, oldest first.
+        if n > 0 && n < MinHash.shingle {
+            var h: UInt64 = 0
+            for t in [t0, t1, t2, t3, t4].suffix(n) { h = MinHash.mix(h &+ t) }
+            shingles.append(h)
+        }
+        var mins = [UInt32](repeating: .max, count: MinHash.count)
+        MinHash.multipliers.withUnsafeBufferPointer { a in
+            MinHash.offsets.withUnsafeBufferPointer { b in
+                mins.withUnsafeMutableBufferPointer { m in
+                    shingles.withUnsafeBufferPointer { MinHash.add($0, a.baseAddress!, b.baseAddress!, m.baseAddress!) }
                 }
-            }
-            // Texts shorter than one shingle: one shingle of what there is.
-            if n > 0 && n < MinHash.shingle {
-                var h: UInt64 = 0
-                for k in 0..<n { h = MinHash.mix(h &+ window[k]) }
-                add(h)
             }
         }
         values = mins

@@ -23,6 +23,24 @@ struct SHA256Tests {
         #expect(hex == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
 
+    /// Pieces of every size, across block boundaries, give the digest of the whole.
+    @Test func piecewiseFeedMatchesOneShot() {
+        let bytes = (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) }
+        var whole = SHA256()
+        whole.update(bytes)
+        let expected = whole.finalize()
+        for step in [1, 3, 55, 56, 63, 64, 65, 127, 200] {
+            var h = SHA256()
+            var i = 0
+            while i < bytes.count {
+                let piece = Array(bytes[i..<min(i + step, bytes.count)])
+                if piece.count == 1 { h.update(byte: piece[0]) } else { piece.withUnsafeBufferPointer { h.update($0) } }
+                i += step
+            }
+            #expect(h.finalize() == expected, "step \(step)")
+        }
+    }
+
     @Test func contentHashIgnoresWhitespaceOnlyChanges() {
         #expect(ContentHash.of(source: "a: 1\n\nb: 2\n", target: "x: 1") == ContentHash.of(source: "a: 1   \r\nb: 2", target: "x: 1\n\n"))
         #expect(ContentHash.of(source: "a: 1", target: "x: 1") != ContentHash.of(source: "a: 1", target: "x: 2"))
@@ -48,6 +66,103 @@ struct TokenizerTests {
         #expect(a.similarity(b) >= 0.9)
         #expect(a.similarity(c) < 0.3)
         #expect(a.bandKeys.count == MinHash.bands)
+    }
+}
+
+struct MinHashReferenceTests {
+    /// The signature as first written (one shingle at a time through a ring buffer), kept as the
+    /// reference the optimized `MinHash.init` must match value for value.
+    static func reference(_ texts: [String]) -> [UInt32] {
+        var s: UInt64 = 0x9E3779B97F4A7C15
+        let seeds: [(a: UInt64, b: UInt64)] = (0..<MinHash.count).map { _ in
+            s = s &+ 0x9E3779B97F4A7C15
+            let a = MinHash.mix(s) | 1
+            s = s &+ 0x9E3779B97F4A7C15
+            return (a, MinHash.mix(s))
+        }
+        var mins = [UInt32](repeating: .max, count: MinHash.count)
+        var window = [UInt64](repeating: 0, count: MinHash.shingle)
+        var n = 0
+        func add(_ shingle: UInt64) {
+            for i in 0..<MinHash.count {
+                let v = UInt32(truncatingIfNeeded: (shingle &* seeds[i].a &+ seeds[i].b) >> 32)
+                if v < mins[i] { mins[i] = v }
+            }
+        }
+        for text in texts {
+            for t in CodeTokenizer.tokens(text) {
+                var h: UInt64 = 0xcbf29ce484222325
+                for b in t.utf8 { h = (h ^ UInt64(b)) &* 0x100000001b3 }
+                window[n % MinHash.shingle] = h
+                n += 1
+                guard n >= MinHash.shingle else { continue }
+                var x: UInt64 = 0
+                for k in 0..<MinHash.shingle { x = MinHash.mix(x &+ window[(n + k) % MinHash.shingle]) }
+                add(x)
+            }
+        }
+        if n > 0 && n < MinHash.shingle {
+            var x: UInt64 = 0
+            for k in 0..<n { x = MinHash.mix(x &+ window[k]) }
+            add(x)
+        }
+        return mins
+    }
+
+    @Test(arguments: [
+        [""], ["a"], ["a b"], ["a b c d"], ["a b c d e"], ["a b c d e f"], ["x: 1", "y"], ["", "one two three"],
+        ["jobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: npm ci\n      - run: npm test\n"],
+        ["héllo wörld ✓ ünïcode_ok", "$CI_COMMIT_SHA ${{ github.sha }}"],
+        [(0..<300).map { "step\($0): run thing-\($0 % 7) --flag v\($0 % 11)" }.joined(separator: "\n"), "tail one two"],
+    ])
+    func signatureMatchesTheReference(texts: [String]) {
+        #expect(MinHash(texts).values == Self.reference(texts))
+    }
+
+    @Test func benchRecordsMatchTheReference() throws {
+        var rng = SeededRandom(seed: 9)
+        for i in 0..<40 {
+            let r = DatasetBench.pair(i, &rng)
+            let texts = try [#require(Prompts.unfence(r.messages[1].content)), #require(Prompts.unfence(r.messages[2].content))]
+            #expect(MinHash(texts).values == Self.reference(texts))
+        }
+    }
+}
+
+struct UnfenceTests {
+    /// The byte path for ASCII text gives what the Foundation path gives.
+    @Test(arguments: [
+        "```yaml\na: 1\n```", "intro\n\n```yaml\na: 1\nb: 2\n```\n", "```yaml\n```", "```yaml\n", "```", "no fence",
+        "```yaml\na\n```\nmore\n```", "``` \n x \n ```", "```yaml\n\n```", "a```b\nc\n```", "```\n```\n```",
+        "```yaml\nx: \"```\"\n```trailing", "``", "\n```", "```yaml\nbody", "```yaml\n``", "```yaml\n\n``",
+    ])
+    func asciiPathMatchesFoundation(text: String) throws {
+        let fast = try #require(text.utf8.withContiguousStorageIfAvailable(Prompts.asciiUnfence))
+        #expect(fast == .some(Prompts.foundationUnfence(text)), "\(text.debugDescription)")
+    }
+
+    @Test func otherTextTakesTheFoundationPath() {
+        for text in ["```yaml\r\na: 1\r\n```", "```yaml\né: 1\n```"] {
+            #expect(text.utf8.withContiguousStorageIfAvailable(Prompts.asciiUnfence) == .some(nil))
+            #expect(Prompts.unfence(text) == Prompts.foundationUnfence(text))
+        }
+    }
+}
+
+struct ContentHashRandomTests {
+    /// Lines with and without trailing blanks, empty lines, CR LF and a missing last newline.
+    @Test func streamingDigestMatchesNormalizedTextOnRandomTexts() {
+        var rng = SeededRandom(seed: 5)
+        let pieces = ["a: 1", "  - run: x", "", " ", "\t", "\r", "é ✓", "b", "  ", "key: value  "]
+        for _ in 0..<300 {
+            func text() -> String {
+                (0..<Int(rng.next() % 9)).map { _ in pieces[Int(rng.next() % UInt64(pieces.count))] + pieces[Int(rng.next() % UInt64(pieces.count))] }
+                    .joined(separator: rng.next() % 3 == 0 ? "\r\n" : "\n") + (rng.next() % 2 == 0 ? "\n" : "")
+            }
+            let a = text(), b = text()
+            #expect(ContentHash.of(source: a, target: b) == SHA256.hex(ContentHash.normalize(a) + "\n\u{0}\n" + ContentHash.normalize(b)),
+                    "\(a.debugDescription) \(b.debugDescription)")
+        }
     }
 }
 

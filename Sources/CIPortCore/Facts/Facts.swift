@@ -32,6 +32,25 @@ import Foundation
 public struct Fact: Hashable, Sendable, Comparable, CustomStringConvertible {
     public enum Kind: String, Sendable, CaseIterable {
         case trigger, job, runs, then, needs, image, service, `var`, matrix, cache, artifact, when, `if`, env
+
+        var ordinal: UInt8 {
+            switch self {
+            case .trigger: 0
+            case .job: 1
+            case .runs: 2
+            case .then: 3
+            case .needs: 4
+            case .image: 5
+            case .service: 6
+            case .var: 7
+            case .matrix: 8
+            case .cache: 9
+            case .artifact: 10
+            case .when: 11
+            case .if: 12
+            case .env: 13
+            }
+        }
     }
 
     public var kind: Kind
@@ -54,6 +73,14 @@ public struct Fact: Hashable, Sendable, Comparable, CustomStringConvertible {
     }
 
     public static func < (a: Fact, b: Fact) -> Bool { a.description < b.description }
+
+    /// The synthesized hash, less hashing the kind's raw-value string: the kind goes in as its
+    /// case number. Facts are hashed several times each in `extract` and `score`.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(kind.ordinal)
+        hasher.combine(job)
+        hasher.combine(args)
+    }
 
     func renamingJob(_ map: [String: String]) -> Fact {
         var f = self
@@ -80,7 +107,9 @@ public struct FactScore: Sendable, Equatable {
 public enum Facts {
     /// The facts of a pipeline.
     public static func extract(_ p: Pipeline, catalog: ActionCatalog = .bundled) -> Set<Fact> {
-        var facts = Set<Fact>()
+        // Collected in a list and made a set once at its final size: inserting one by one rehashed
+        // every fact each time the set grew.
+        var facts: [Fact] = []
         let d = p.dialect
         // Matrix values are read as `${{ matrix.node-version }}` on GitHub and `$NODE_VERSION` on
         // GitLab (and in what the catalog writes for GitHub actions): both spellings are axes.
@@ -95,100 +124,140 @@ public enum Facts {
             filters += t.tags.map { "tag=\($0)" }
             filters += t.paths.map { "path=\($0)" }
             if let c = t.cron { filters.append("cron=\(normalize(c))") }
-            if filters.isEmpty { facts.insert(Fact(.trigger, [event])) }
-            for f in filters { facts.insert(Fact(.trigger, [event, f])) }
+            if filters.isEmpty { facts.append(Fact(.trigger, [event])) }
+            for f in filters { facts.append(Fact(.trigger, [event, f])) }
         }
-        for v in p.variables { facts.insert(Fact(.var, job: "*", [v.key.uppercased(), norm(v.value)])) }
+        for v in p.variables { facts.append(Fact(.var, job: "*", [v.key.uppercased(), norm(v.value)])) }
 
         let stageOrder = effectiveStages(p)
-        for job in p.jobs {
-            let j = job.id
-            facts.insert(Fact(.job, job: j))
-            // Commands, with action steps replaced by what they mean.
-            var lines: [String] = []
-            var images: [String] = []
-            var caches: [Cache] = job.caches.isEmpty ? p.defaults.caches : job.caches
-            var artifactPaths: [String] = (job.artifacts ?? p.defaults.artifacts)?.paths ?? []
-            let before = job.steps.contains { $0.phase == .before } ? [] : p.defaults.beforeSteps
-            let after = job.steps.contains { $0.phase == .after } ? [] : p.defaults.afterSteps
-            for step in before + job.steps + after {
-                switch step.action {
-                case .run(let script):
-                    lines += commandLines(script)
-                case .uses(let ref):
-                    if let t = catalog.translate(step, dialect: d) {
-                        if t.implicit { continue }
-                        if let img = t.image { images.append(img) }
-                        caches += t.caches
-                        if let a = t.artifacts { artifactPaths += a.paths }
-                        for s in t.script { lines += commandLines(s) }
-                    } else {
-                        lines.append("uses " + normalizeActionRef(ref))
+        // Jobs are read in place (iterating the array copied each job, a few dozen fields), and
+        // their stage names once for the stage-order rule, which asks for them per job.
+        p.jobs.withUnsafeBufferPointer { jobs in
+            let stageNames = jobs.indices.map { stageName(jobs[$0]) }
+            for k in jobs.indices {
+                let job = jobs.baseAddress! + k
+                let j = job.pointee.id
+                facts.append(Fact(.job, job: j))
+                // Commands, with action steps replaced by what they mean.
+                var lines: [String] = []
+                var images: [String] = []
+                var caches: [Cache] = job.pointee.caches.isEmpty ? p.defaults.caches : job.pointee.caches
+                var artifactPaths: [String] = (job.pointee.artifacts ?? p.defaults.artifacts)?.paths ?? []
+                let before = hasPhase(job.pointee.steps, .before) ? [] : p.defaults.beforeSteps
+                let after = hasPhase(job.pointee.steps, .after) ? [] : p.defaults.afterSteps
+                // The three lists in turn, each step read in place: concatenating them and iterating
+                // copied every step (a dozen fields) three times.
+                for list in [before, job.pointee.steps, after] {
+                    list.withUnsafeBufferPointer { steps in
+                        for k in steps.indices {
+                            let step = steps.baseAddress! + k
+                            switch step.pointee.action {
+                            case .run(let script):
+                                lines += commandLines(script)
+                            case .uses(let ref):
+                                if let t = catalog.translate(step.pointee, dialect: d) {
+                                    if t.implicit { continue }
+                                    if let img = t.image { images.append(img) }
+                                    caches += t.caches
+                                    if let a = t.artifacts { artifactPaths += a.paths }
+                                    for s in t.script { lines += commandLines(s) }
+                                } else {
+                                    lines.append("uses " + normalizeActionRef(ref))
+                                }
+                            }
+                        }
                     }
                 }
-            }
-            var seen: [String: Int] = [:]
-            var previous: String?
-            for line in lines {
-                let n = norm(line)
-                seen[n, default: 0] += 1
-                let key = seen[n]! > 1 ? "\(n)#\(seen[n]!)" : n
-                facts.insert(Fact(.runs, job: j, [key]))
-                if let previous { facts.insert(Fact(.then, job: j, [previous, key])) }
-                previous = key
-            }
-            if let img = job.image ?? p.defaults.image { images.insert(img.name, at: 0) }
-            if let img = images.first { facts.insert(Fact(.image, job: j, [norm(img)])) }
-            for s in job.services.isEmpty ? p.defaults.services : job.services {
-                facts.insert(Fact(.service, job: j, [norm(s.image)]))
-            }
-            for v in job.variables { facts.insert(Fact(.var, job: j, [v.key.uppercased(), norm(v.value)])) }
-            if let m = job.matrix {
-                for combo in combinations(m) {
-                    let row = combo.sorted { $0.key < $1.key }.map { "\(axisName($0.key))=\(norm($0.value))" }
-                    facts.insert(Fact(.matrix, job: j, [row.joined(separator: ",")]))
+                var seen: [String: Int] = [:]
+                seen.reserveCapacity(lines.count)
+                var previous: String?
+                for line in lines {
+                    let n = norm(line)
+                    let count = Self.increment(&seen[n, default: 0])
+                    let key = count > 1 ? "\(n)#\(count)" : n
+                    facts.append(Fact(.runs, job: j, [key]))
+                    if let previous { facts.append(Fact(.then, job: j, [previous, key])) }
+                    previous = key
                 }
-                if let e = m.expression { facts.insert(Fact(.matrix, job: j, ["expr=" + norm(e)])) }
-                if let n = m.parallelCount { facts.insert(Fact(.matrix, job: j, ["parallel", String(n)])) }
-            }
-            for c in caches {
-                for path in c.paths { facts.insert(Fact(.cache, job: j, [normalizePath(path)])) }
-            }
-            for path in artifactPaths { facts.insert(Fact(.artifact, job: j, [normalizePath(path)])) }
-            // Needs: explicit, or GitLab's stage order.
-            if !job.needs.isEmpty || p.dialect == .github || job.stage == nil && stageOrder.isEmpty {
-                for n in job.needs where n.project == nil { facts.insert(Fact(.needs, job: j, [n.job])) }
-            } else {
-                let mine = stageIndex(job, stageOrder)
-                if let prev = stageOrder[..<mine].last(where: { s in p.jobs.contains { stageName($0) == s } }) {
-                    for other in p.jobs where stageName(other) == prev { facts.insert(Fact(.needs, job: j, [other.id])) }
+                if let img = job.pointee.image ?? p.defaults.image { images.insert(img.name, at: 0) }
+                if let img = images.first { facts.append(Fact(.image, job: j, [norm(img)])) }
+                for s in job.pointee.services.isEmpty ? p.defaults.services : job.pointee.services {
+                    facts.append(Fact(.service, job: j, [norm(s.image)]))
                 }
+                for v in job.pointee.variables { facts.append(Fact(.var, job: j, [v.key.uppercased(), norm(v.value)])) }
+                if let m = job.pointee.matrix {
+                    for combo in combinations(m) {
+                        let row = combo.sorted { $0.key < $1.key }.map { "\(axisName($0.key))=\(norm($0.value))" }
+                        facts.append(Fact(.matrix, job: j, [row.joined(separator: ",")]))
+                    }
+                    if let e = m.expression { facts.append(Fact(.matrix, job: j, ["expr=" + norm(e)])) }
+                    if let n = m.parallelCount { facts.append(Fact(.matrix, job: j, ["parallel", String(n)])) }
+                }
+                for c in caches {
+                    for path in c.paths { facts.append(Fact(.cache, job: j, [normalizePath(path)])) }
+                }
+                for path in artifactPaths { facts.append(Fact(.artifact, job: j, [normalizePath(path)])) }
+                // Needs: explicit, or GitLab's stage order.
+                if !job.pointee.needs.isEmpty || p.dialect == .github || job.pointee.stage == nil && stageOrder.isEmpty {
+                    for n in job.pointee.needs where n.project == nil { facts.append(Fact(.needs, job: j, [n.job])) }
+                } else {
+                    let mine = stageIndex(job.pointee, stageOrder)
+                    if let prev = stageOrder[..<mine].last(where: { s in stageNames.contains(s) }) {
+                        for (o, name) in stageNames.enumerated() where name == prev { facts.append(Fact(.needs, job: j, [jobs[o].id])) }
+                    }
+                }
+                if let w = job.pointee.when, w != .onSuccess { facts.append(Fact(.when, job: j, [w.rawValue])) }
+                if job.pointee.condition != nil || job.pointee.rules.contains(where: { $0.condition != nil || !$0.changes.isEmpty }) {
+                    facts.append(Fact(.if, job: j))
+                }
+                if let e = job.pointee.environment { facts.append(Fact(.env, job: j, [norm(e.name)])) }
             }
-            if let w = job.when, w != .onSuccess { facts.insert(Fact(.when, job: j, [w.rawValue])) }
-            if job.condition != nil || job.rules.contains(where: { $0.condition != nil || !$0.changes.isEmpty }) {
-                facts.insert(Fact(.if, job: j))
-            }
-            if let e = job.environment { facts.insert(Fact(.env, job: j, [norm(e.name)])) }
         }
-        return facts
+        return Set(facts)
+    }
+
+    /// Whether a step of the phase is in the list, without copying steps out of it.
+    static func hasPhase(_ steps: [Step], _ phase: Step.Phase) -> Bool {
+        steps.withUnsafeBufferPointer { buf in
+            for k in buf.indices where buf[k].phase == phase { return true }
+            return false
+        }
+    }
+
+    /// Adds one in place (one dictionary lookup, not three) and says the new count.
+    @inline(__always)
+    static func increment(_ n: inout Int) -> Int {
+        n += 1
+        return n
     }
 
     /// Scores `candidate` against `reference`, matching job names by best assignment.
     public static func score(_ candidate: Set<Fact>, against reference: Set<Fact>) -> FactScore {
         let map = matchJobs(candidate, reference)
         let renamed = map.allSatisfy({ $0.key == $0.value }) ? candidate : Set(candidate.map { $0.renamingJob(map) })
-        let common = renamed.intersection(reference)
-        let p = renamed.isEmpty ? (reference.isEmpty ? 1 : 0) : Double(common.count) / Double(renamed.count)
-        let r = reference.isEmpty ? (renamed.isEmpty ? 1 : 0) : Double(common.count) / Double(reference.count)
+        // One pass over the candidate finds the shared facts and the extra ones (an intersection
+        // and a subtraction each hashed every fact again); the reference is walked for its
+        // missing facts only when some are missing.
+        var common = 0
+        var extra: [Fact] = []
+        for f in renamed {
+            if reference.contains(f) { common += 1 } else { extra.append(f) }
+        }
+        var missing: [Fact] = []
+        if common < reference.count {
+            for f in reference where !renamed.contains(f) { missing.append(f) }
+        }
+        let p = renamed.isEmpty ? (reference.isEmpty ? 1 : 0) : Double(common) / Double(renamed.count)
+        let r = reference.isEmpty ? (renamed.isEmpty ? 1 : 0) : Double(common) / Double(reference.count)
         let f1 = p + r == 0 ? 0 : 2 * p * r / (p + r)
-        return FactScore(precision: p, recall: r, f1: f1, matched: common.count,
-                         missing: sortedByDescription(reference.subtracting(renamed)),
-                         extra: sortedByDescription(renamed.subtracting(reference)),
+        return FactScore(precision: p, recall: r, f1: f1, matched: common,
+                         missing: sortedByDescription(missing),
+                         extra: sortedByDescription(extra),
                          jobMap: map)
     }
 
     /// Facts in `Fact.<` order, describing each fact once (not once per comparison).
-    static func sortedByDescription(_ facts: Set<Fact>) -> [Fact] {
+    static func sortedByDescription(_ facts: some Sequence<Fact>) -> [Fact] {
         facts.map { ($0.description, $0) }.sorted { $0.0 < $1.0 }.map(\.1)
     }
 
@@ -198,20 +267,48 @@ public enum Facts {
     /// as integers once, so each of the jobs × jobs Jaccard similarities is a merge of two sorted
     /// integer lists rather than two set operations that hash every fact again.
     static func matchJobs(_ a: Set<Fact>, _ b: Set<Fact>) -> [String: String] {
+        var interner = FactInterner(capacity: a.count + b.count)
         var ids: [Fact: Int32] = [:]
-        func local(_ s: Set<Fact>) -> [(job: String, key: String, facts: [Int32])] {
-            var out: [String: [Int32]] = [:]
+        var useDictionary = false
+        /// Each job's sorted distinct fact numbers, numbered by the interner while every argument
+        /// is ASCII, else by the dictionary (then nil: both sides are numbered again, alike).
+        func local(_ s: Set<Fact>) -> [(job: String, key: String, facts: [Int32])]? {
+            // Facts grouped by job: a list searched by name while jobs are few (a dictionary
+            // hashed the job name of every fact), a dictionary from the ninth job on.
+            var out: [(job: String, ids: [Int32])] = []
+            var slots: [String: Int]?
+            func slot(_ j: String) -> Int {
+                if let slots {
+                    if let k = slots[j] { return k }
+                } else if let k = out.firstIndex(where: { $0.job == j }) {
+                    return k
+                }
+                out.append((j, []))
+                let k = out.count - 1
+                if slots != nil {
+                    slots![j] = k
+                } else if out.count > 8 {
+                    slots = Dictionary(uniqueKeysWithValues: out.enumerated().map { ($1.job, $0) })
+                }
+                return k
+            }
             for f in s {
                 guard let j = f.job, j != "*" else { continue }
-                var g = f
-                g.job = nil
-                if g.kind == .needs { g.args = [] }
                 let id: Int32
-                if let known = ids[g] { id = known } else {
-                    id = Int32(ids.count)
-                    ids[g] = id
+                if !useDictionary {
+                    guard let known = interner.id(f.kind, f.kind == .needs ? [] : f.args) else { return nil }
+                    id = known
+                } else {
+                    var g = f
+                    g.job = nil
+                    if g.kind == .needs { g.args = [] }
+                    if let known = ids[g] { id = known } else {
+                        id = Int32(ids.count)
+                        ids[g] = id
+                    }
                 }
-                out[j, default: []].append(id)
+                let k = slot(j)
+                out[k].ids.append(id)
             }
             return out.map { job, list in
                 var sorted = list.sorted()
@@ -224,7 +321,14 @@ public enum Facts {
                 return (job, normalizeJobName(job), sorted)
             }
         }
-        let la = local(a), lb = local(b)
+        var la = local(a), lb = la == nil ? nil : local(b)
+        if la == nil || lb == nil {
+            useDictionary = true
+            ids.reserveCapacity(a.count + b.count)
+            la = local(a)
+            lb = local(b)
+        }
+        guard let la, let lb else { return [:] }  // the dictionary numbers every fact
         var pairs: [(score: Double, a: String, b: String)] = []
         pairs.reserveCapacity(la.count * lb.count)
         for ja in la {
@@ -295,10 +399,15 @@ public enum Facts {
     /// (ending in `\`) joined into one command. Works on UTF-8 bytes: it runs for every line of
     /// every file that is scored.
     static func commandLines(_ script: String) -> [String] {
+        if let lines = script.utf8.withContiguousStorageIfAvailable({ commandLines(bytes: $0) }) { return lines }
+        return commandLines(bytes: Array(script.utf8)[...])
+    }
+
+    static func commandLines<C: BidirectionalCollection<UInt8>>(bytes script: C) -> [String] {
         var out: [String] = []
         var pending: [UInt8] = []
         func isBlank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D }
-        for raw in script.utf8.split(separator: 0x0A, omittingEmptySubsequences: true) {
+        for raw in script.split(separator: 0x0A, omittingEmptySubsequences: true) {
             var line = raw[...]
             while let f = line.first, isBlank(f) { line = line.dropFirst() }
             while let l = line.last, isBlank(l) { line = line.dropLast() }
@@ -323,21 +432,41 @@ public enum Facts {
     }
 
     /// Runs of spaces, tabs and line breaks collapsed to one space, none at either end.
-    static func normalize(_ s: String) -> String { normalize(bytes: s.utf8) }
+    static func normalize(_ s: String) -> String {
+        // Most text is already normal: then the string itself, not a copy of its bytes.
+        if let done = s.utf8.withContiguousStorageIfAvailable({ isNormal($0) ? s : normalize(bytes: $0) }) { return done }
+        return normalize(bytes: s.utf8)
+    }
+
+    /// No tab or line break, no space at either end, no two spaces in a row.
+    static func isNormal(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var previousSpace = true
+        for b in bytes {
+            if b == 0x09 || b == 0x0A || b == 0x0D { return false }
+            let space = b == 0x20
+            if space && previousSpace { return false }
+            previousSpace = space
+        }
+        return !previousSpace || bytes.isEmpty
+    }
 
     static func normalize<C: Collection>(bytes: C) -> String where C.Element == UInt8 {
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count)
-        var space = false
-        for b in bytes {
-            if b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D {
-                space = !out.isEmpty
-            } else {
-                if space { out.append(0x20); space = false }
-                out.append(b)
+        // Written straight into the string's storage (repaired like `String(decoding:)`), not
+        // through an intermediate byte array.
+        String(unsafeUninitializedCapacity: bytes.count) { out in
+            var n = 0
+            var space = false
+            for b in bytes {
+                if b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D {
+                    space = n > 0
+                } else {
+                    if space { out[n] = 0x20; n += 1; space = false }
+                    out[n] = b
+                    n += 1
+                }
             }
+            return n
         }
-        return String(decoding: out, as: UTF8.self)
     }
 
     static func normalizePath(_ p: String) -> String {
@@ -356,7 +485,18 @@ public enum Facts {
     }
 
     static func normalizeJobName(_ s: String) -> String {
-        String(s.lowercased().filter { $0.isLetter || $0.isNumber })
+        // ASCII names (nearly all) byte by byte: the same letters and digits, lowercased.
+        var out: [UInt8] = []
+        out.reserveCapacity(s.utf8.count)
+        for b in s.utf8 {
+            switch b {
+            case 0x30...0x39, 0x61...0x7A: out.append(b)
+            case 0x41...0x5A: out.append(b + 0x20)
+            case 0x80...: return String(s.lowercased().filter { $0.isLetter || $0.isNumber })
+            default: break
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     static func stageName(_ job: Job) -> String { job.stage ?? "test" }

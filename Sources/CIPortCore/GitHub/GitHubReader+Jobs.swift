@@ -9,7 +9,7 @@ extension GitHubReaderState {
         record(path, keyPos)
         for pair in m.pairs {
             let key = pair.key.value
-            let kp = "\(path).\(key)"
+            var kp: String { "\(path).\(key)" }
             let v = pair.value
             switch key {
             case "name":

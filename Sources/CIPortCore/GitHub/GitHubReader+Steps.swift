@@ -3,15 +3,15 @@ import Foundation
 /// Steps, and local composite actions inlined in their place.
 extension GitHubReaderState {
     /// One step, or the steps of a local composite action it calls (resolved through the loader).
-    mutating func readStep(_ node: YNode, _ path: String) throws(InputError) -> [Step] {
-        let m = try mapping(node, path)
-        record(path, node.pos)
+    mutating func readStep(_ node: YNode, _ path: @autoclosure () -> String) throws(InputError) -> [Step] {
+        let m = try mapping(node, path())
+        record(path(), node.pos)
         var run: String?
         var uses: String?
         var step = Step(.run(""), pos: node.pos)
         for pair in m.pairs {
             let key = pair.key.value
-            let kp = "\(path).\(key)"
+            var kp: String { "\(path()).\(key)" }
             let v = pair.value
             switch key {
             case "run": run = try string(v, kp); record(kp, v.pos)
@@ -35,11 +35,11 @@ extension GitHubReaderState {
         switch (run, uses) {
         case (let r?, nil): step.action = .run(r)
         case (nil, let u?): step.action = .uses(u)
-        case (.some, .some): throw InputError(node.pos, "\(path): a step has 'run' or 'uses', not both")
-        case (nil, nil): throw InputError(node.pos, "\(path): a step needs 'run' or 'uses'")
+        case (.some, .some): throw InputError(node.pos, "\(path()): a step has 'run' or 'uses', not both")
+        case (nil, nil): throw InputError(node.pos, "\(path()): a step needs 'run' or 'uses'")
         }
         if let u = uses, u.hasPrefix("./"), !u.contains("/.github/workflows/") {
-            if let inlined = try inlineComposite(step, ref: u, path) { return inlined }
+            if let inlined = try inlineComposite(step, ref: u, path()) { return inlined }
         }
         return [step]
     }

@@ -88,57 +88,60 @@ extension GitHubReaderState {
         InputError(node.pos, "\(path): expected \(expected), found \(node.kindName)")
     }
 
+    // Paths below are autoclosures: they name a value only in an error, and building each key's
+    // dotted path eagerly was a third of reading a workflow when the ledger is discarding.
+
     /// A scalar as text; numbers and booleans are read as their text (`3.10` stays `3.10`).
-    func string(_ node: YNode, _ path: String) throws(InputError) -> String {
-        guard let s = node.scalar, !s.isNull else { throw typeError(node, path, expected: "a string") }
+    func string(_ node: YNode, _ path: @autoclosure () -> String) throws(InputError) -> String {
+        guard let s = node.scalar, !s.isNull else { throw typeError(node, path(), expected: "a string") }
         return s.value
     }
 
     /// A scalar or null (an empty key such as `push:`) as optional text.
-    func optionalString(_ node: YNode, _ path: String) throws(InputError) -> String? {
-        guard let s = node.scalar else { throw typeError(node, path, expected: "a string") }
+    func optionalString(_ node: YNode, _ path: @autoclosure () -> String) throws(InputError) -> String? {
+        guard let s = node.scalar else { throw typeError(node, path(), expected: "a string") }
         return s.isNull ? nil : s.value
     }
 
-    func mapping(_ node: YNode, _ path: String) throws(InputError) -> YMapping {
-        guard let m = node.mapping else { throw typeError(node, path, expected: "a mapping") }
+    func mapping(_ node: YNode, _ path: @autoclosure () -> String) throws(InputError) -> YMapping {
+        guard let m = node.mapping else { throw typeError(node, path(), expected: "a mapping") }
         return m.merged()
     }
 
     /// A mapping, or null taken as an empty mapping (`workflow_dispatch:` with nothing under it).
-    func optionalMapping(_ node: YNode, _ path: String) throws(InputError) -> YMapping {
+    func optionalMapping(_ node: YNode, _ path: @autoclosure () -> String) throws(InputError) -> YMapping {
         if let s = node.scalar, s.isNull { return YMapping(pairs: [], pos: node.pos) }
-        return try mapping(node, path)
+        return try mapping(node, path())
     }
 
     /// A list of scalars; one scalar is a list of one.
-    func strings(_ node: YNode, _ path: String) throws(InputError) -> [String] {
+    func strings(_ node: YNode, _ path: @autoclosure () -> String) throws(InputError) -> [String] {
         guard let xs = node.strings else {
             if let q = node.sequence, let bad = q.items.first(where: { $0.scalar == nil }) {
-                throw typeError(bad, path + "[\(q.items.firstIndex(of: bad) ?? 0)]", expected: "a string")
+                throw typeError(bad, path() + "[\(q.items.firstIndex(of: bad) ?? 0)]", expected: "a string")
             }
-            throw typeError(node, path, expected: "a string or a list of strings")
+            throw typeError(node, path(), expected: "a string or a list of strings")
         }
         return xs
     }
 
-    func bool(_ node: YNode, _ path: String) throws(InputError) -> Bool {
-        guard let b = node.scalar?.bool else { throw typeError(node, path, expected: "true or false") }
+    func bool(_ node: YNode, _ path: @autoclosure () -> String) throws(InputError) -> Bool {
+        guard let b = node.scalar?.bool else { throw typeError(node, path(), expected: "true or false") }
         return b
     }
 
     /// `KEY: value` pairs (env, with, outputs); nested collections are an error.
-    mutating func keyValues(_ node: YNode, _ path: String) throws(InputError) -> [KeyValue] {
+    mutating func keyValues(_ node: YNode, _ path: @autoclosure () -> String) throws(InputError) -> [KeyValue] {
         if let s = node.scalar, !s.isNull, s.value.hasPrefix("${{") {
             // `env: ${{ fromJSON(...) }}` computes the whole mapping; keep it for review.
-            record(path, node.pos, .needsReview, note: "a computed mapping cannot be expanded before the run")
+            record(path(), node.pos, .needsReview, note: "a computed mapping cannot be expanded before the run")
             return [KeyValue("", s.value, pos: node.pos)]
         }
-        let m = try optionalMapping(node, path)
-        record(path, node.pos)
+        let m = try optionalMapping(node, path())
+        record(path(), node.pos)
         var out: [KeyValue] = []
         for pair in m.pairs {
-            let p = "\(path).\(pair.key.value)"
+            var p: String { "\(path()).\(pair.key.value)" }
             let value: String
             if let s = pair.value.scalar {
                 value = s.isNull ? "" : s.value

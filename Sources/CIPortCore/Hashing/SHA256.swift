@@ -23,22 +23,23 @@ public struct SHA256: Sendable {
     /// Feeds contiguous bytes. Not generic, so callers in other modules get compiled code rather
     /// than the unspecialized generic path (which cost the dataset validator a tenth of its time).
     public mutating func update(_ buf: UnsafeBufferPointer<UInt8>) {
+        let n = buf.count
+        length &+= UInt64(n)
         var i = 0
-        while i < buf.count {
-            if buffer.isEmpty && buf.count - i >= 64 {
-                SHA256.compress(UnsafeBufferPointer(rebasing: buf[i..<(i + 64)]), &h)
-                length &+= 64
-                i += 64
-                continue
-            }
-            buffer.append(buf[i])
-            length &+= 1
-            i += 1
-            if buffer.count == 64 {
-                buffer.withUnsafeBufferPointer { SHA256.compress($0, &h) }
-                buffer.removeAll(keepingCapacity: true)
-            }
+        // Top up a partial block in one copy (content hashes feed one short line at a time).
+        if !buffer.isEmpty {
+            let take = Swift.min(64 - buffer.count, n)
+            buffer.append(contentsOf: UnsafeBufferPointer(rebasing: buf[0..<take]))
+            i = take
+            guard buffer.count == 64 else { return }
+            buffer.withUnsafeBufferPointer { SHA256.compress($0, &h) }
+            buffer.removeAll(keepingCapacity: true)
         }
+        while n - i >= 64 {
+            SHA256.compress(UnsafeBufferPointer(rebasing: buf[i..<(i + 64)]), &h)
+            i += 64
+        }
+        if i < n { buffer.append(contentsOf: UnsafeBufferPointer(rebasing: buf[i..<n])) }
     }
 
     /// Feeds one byte.
@@ -109,6 +110,7 @@ public struct SHA256: Sendable {
             w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
         }
         var (a, b, c, d, e, f, g, hh) = st
+        k.withUnsafeBufferPointer { k in
         for i in 0..<64 {
             let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
             let ch = (e & f) ^ (~e & g)
@@ -117,6 +119,7 @@ public struct SHA256: Sendable {
             let maj = (a & b) ^ (a & c) ^ (b & c)
             let t2 = s0 &+ maj
             hh = g; g = f; f = e; e = d &+ t1; d = c; c = b; b = a; a = t1 &+ t2
+        }
         }
         st = (st.0 &+ a, st.1 &+ b, st.2 &+ c, st.3 &+ d, st.4 &+ e, st.5 &+ f, st.6 &+ g, st.7 &+ hh)
         }

@@ -621,6 +621,7 @@ struct GitLabChecks {
     private mutating func resolve(_ name: String, _ m: YMapping, visiting: inout [String]) -> Resolved {
         if let r = resolved[name] { return r }
         var r = Resolved()
+        r.values.reserveCapacity(m.pairs.count)  // one table, not one per doubling
         if let ext = m.pair("extends"), !ext.value.isReference {
             let parents = ext.value.sequence?.items ?? [ext.value]
             for p in parents {
