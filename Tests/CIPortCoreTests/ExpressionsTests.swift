@@ -573,3 +573,23 @@ struct ExpressionCorpusTests {
         #expect(count > 50)
     }
 }
+
+/// The one-pass reading of the names a script sets against the search per name it replaced.
+struct ScriptSettingsTests {
+    @Test func oneScanAnswersAsTheSearchPerName() {
+        let tokens = ["FOO", "BAR", "FOO_BAR", "X9", "=", " ", "  ", "$", "{", "}", "read ", "for ", "export ", "local ", "unread ",
+                      "\n", ";", "a", "é", "-", "FOOBAR", "9", "_", "readonly ", "ifor "]
+        let names = ["FOO", "BAR", "FOO_BAR", "X9", "FOOBAR", "FO", "A", "HOME", "_X", "99"]
+        var state: UInt64 = 3
+        func next() -> Int { state = state &* 6364136223846793005 &+ 1442695040888963407; return Int(state >> 33) }
+        for _ in 0..<6000 {
+            let script = Array((0..<(next() % 12)).map { _ in tokens[next() % tokens.count] }.joined().utf8)
+            let settings = GitLabToGitHub.ScriptSettings(script)
+            for name in names {
+                let bySearch = GitLabToGitHub.isProjectVariableBySearch(name, in: script)
+                #expect((GitLabToGitHub.mayBeProjectVariable(name) && !settings.sets(name)) == bySearch,
+                        "\(name) in \(String(decoding: script, as: UTF8.self).debugDescription)")
+            }
+        }
+    }
+}

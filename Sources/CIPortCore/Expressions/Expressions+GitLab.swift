@@ -54,9 +54,11 @@ struct GitLabToGitHub {
         var literalStart = 0
         // A long script names the same variables many times; each answer is one scan of it.
         var projectVariables: [String: Bool] = [:]
+        var settings: ScriptSettings?
         func isProjectVariable(_ n: String) -> Bool {
             if let known = projectVariables[n] { return known }
-            let answer = Self.isProjectVariable(n, in: bytes)
+            if settings == nil { settings = ScriptSettings(bytes) }
+            let answer = Self.mayBeProjectVariable(n) && !settings!.sets(n)
             projectVariables[n] = answer
             return answer
         }
@@ -168,9 +170,19 @@ struct GitLabToGitHub {
     /// An uppercase name neither the shell nor the script itself sets (`X=…`, `export X`, `read X`,
     /// `for X in`): most likely a CI/CD variable from the project settings.
     static func isProjectVariable(_ name: String, in script: [UInt8]) -> Bool {
-        guard !GitLabRef.shellVariables.contains(name),
-              name.utf8.allSatisfy({ ($0 >= 0x41 && $0 <= 0x5A) || Lexer.isDigit($0) || $0 == 0x5F }),
-              name.utf8.count > 1 else { return false }
+        mayBeProjectVariable(name) && !ScriptSettings(script).sets(name)
+    }
+
+    /// An uppercase name of two or more characters that is not a shell's own.
+    static func mayBeProjectVariable(_ name: String) -> Bool {
+        !GitLabRef.shellVariables.contains(name)
+            && name.utf8.allSatisfy({ ($0 >= 0x41 && $0 <= 0x5A) || Lexer.isDigit($0) || $0 == 0x5F })
+            && name.utf8.count > 1
+    }
+
+    /// `isProjectVariable` as it was written, one search of the script per name: the tests' oracle.
+    static func isProjectVariableBySearch(_ name: String, in script: [UInt8]) -> Bool {
+        guard mayBeProjectVariable(name) else { return false }
         let n = Array(name.utf8)
         var i = 0
         while let at = find(script, n, from: i) {
@@ -188,6 +200,44 @@ struct GitLabToGitHub {
             i = at + 1
         }
         return true
+    }
+
+    /// The names a script sets, found in one pass, as `isProjectVariableBySearch` finds them by
+    /// searching for each name: a name is set where it is a whole identifier (not after `$` or
+    /// `{`) followed by `=`, or where it begins an identifier that follows `read `, `for `,
+    /// `export ` or `local ` (at least four bytes into the script).
+    struct ScriptSettings {
+        var assigned: Set<String> = []
+        /// Identifiers after a keyword: a name set there is any prefix of one.
+        var afterKeyword: [String] = []
+
+        init(_ script: [UInt8]) {
+            let n = script.count
+            var i = 0
+            while i < n {
+                guard Lexer.isIdentChar(script[i], dash: false) else { i += 1; continue }
+                var end = i + 1
+                while end < n, Lexer.isIdentChar(script[end], dash: false) { end += 1 }
+                let before = i == 0 ? UInt8(ascii: " ") : script[i - 1]
+                if end < n, script[end] == UInt8(ascii: "="), before != Bytes.dollar, before != Bytes.lbrace {
+                    assigned.insert(Bytes.string(script[i..<end]))
+                }
+                if before == UInt8(ascii: " "), i >= 4 {
+                    let word = script[max(0, i - 7)..<i]
+                    if word.count >= 5 && word.suffix(5).elementsEqual("read ".utf8)
+                        || word.suffix(4).elementsEqual("for ".utf8)
+                        || word.count >= 7 && word.suffix(7).elementsEqual("export ".utf8)
+                        || word.count >= 6 && word.suffix(6).elementsEqual("local ".utf8) {
+                        afterKeyword.append(Bytes.string(script[i..<end]))
+                    }
+                }
+                i = end
+            }
+        }
+
+        func sets(_ name: String) -> Bool {
+            assigned.contains(name) || afterKeyword.contains { $0.hasPrefix(name) }
+        }
     }
 
     static func find(_ bytes: [UInt8], _ needle: StaticString, from: Int) -> Int? {
