@@ -13,18 +13,21 @@ public struct Conversion: Sendable {
 public enum Translator {
     /// Says which platform a parsed file is written for, or nil when it is neither.
     public static func detect(_ root: YMapping) -> Platform? {
-        let keys = Set(root.keys)
+        // Linear scans: a file has a few dozen top-level keys, and sets of them cost more.
+        func has(_ k: String) -> Bool { root.pairs.contains { $0.key.value == k } }
         // An action definition (`runs:` with `using:`) is neither a workflow nor a pipeline.
-        if keys.contains("runs"), root["runs"]?.mapping?["using"] != nil { return nil }
+        if has("runs"), root["runs"]?.mapping?["using"] != nil { return nil }
         if let jobs = root["jobs"]?.mapping {
             // `on` reads as `true` to YAML 1.1 parsers, so both spellings count.
-            if keys.contains("on") || keys.contains("true") { return .github }
-            let githubJobKeys: Set<String> = ["runs-on", "steps", "uses"]
-            if jobs.pairs.contains(where: { !Set($0.value.mapping?.keys ?? []).isDisjoint(with: githubJobKeys) }) { return .github }
+            if has("on") || has("true") { return .github }
+            let githubJobKeys = ["runs-on", "steps", "uses"]
+            if jobs.pairs.contains(where: { p in p.value.mapping?.pairs.contains { githubJobKeys.contains($0.key.value) } ?? false }) {
+                return .github
+            }
         }
         let gitlabTop: Set<String> = ["stages", "include", "workflow", "default", "variables", "image", "services",
                                       "before_script", "after_script", "cache", "spec"]
-        if !keys.isDisjoint(with: gitlabTop) { return .gitlab }
+        if root.pairs.contains(where: { gitlabTop.contains($0.key.value) }) { return .gitlab }
         for p in root.pairs {
             if let m = p.value.mapping, m["script"] != nil || m["extends"] != nil || m["trigger"] != nil
                 || m["stage"] != nil || m["run"] != nil {

@@ -170,7 +170,8 @@ struct GitHubWriting {
                 ]))])),
             ]), comments: ["ciport: the GitLab file defines only templates (hidden jobs) or includes; this placeholder keeps the workflow valid"]))
         }
-        root.set("jobs", .map(jobs), comments: unexplainedComments(prefixes: [""], exact: topLevelConstructs()))
+        let jobIDs = Set(p.jobs.map(\.id))
+        root.set("jobs", .map(jobs), comments: unexplainedComments(prefixes: [""]) { GitHubWriting.isTopLevelConstruct($0, jobIDs: jobIDs) })
         assignTargets()
         return root.out
     }
@@ -206,28 +207,25 @@ struct GitHubWriting {
     static let topLevelKeys: Set<String> = ["variables", "workflow", "include", "default", "stages", "types", "spec", "image",
                                             "services", "before_script", "after_script", "cache"]
 
-    /// Ledger constructs outside any job (`variables.X`, `workflow.rules[0]`, `include[1]`).
-    func topLevelConstructs() -> Set<String> {
-        var s = Set<String>()
-        let jobIDs = Set(p.jobs.map(\.id))
-        for e in ledger.entries {
-            let head = GitHubWriting.firstPart(of: e.construct, ".") ?? e.construct
-            let base = GitHubWriting.firstPart(of: head, "[") ?? head
-            if GitHubWriting.topLevelKeys.contains(base) || GitHubWriting.includes(e.construct, ":include") {
-                s.insert(e.construct)
-            } else if !jobIDs.contains(head), !GitHubWriting.includes(e.construct, ".") {
-                s.insert(e.construct)
-            }
-        }
-        return s
+    /// Whether a ledger construct lies outside any job (`variables.X`, `workflow.rules[0]`,
+    /// `include[1]`); asked only of the constructs that need a comment.
+    static func isTopLevelConstruct(_ construct: String, jobIDs: Set<String>) -> Bool {
+        let head = GitHubWriting.firstPart(of: construct, ".") ?? construct
+        let base = GitHubWriting.firstPart(of: head, "[") ?? head
+        if GitHubWriting.topLevelKeys.contains(base) || GitHubWriting.includes(construct, ":include") { return true }
+        return !jobIDs.contains(head) && !GitHubWriting.includes(construct, ".")
     }
 
     /// Comments for downgraded constructs the output has not explained yet (reader-only losses such
     /// as `secrets:` or `hooks:`), so that no loss goes unmentioned.
     mutating func unexplainedComments(prefixes: [String], exact: Set<String>) -> [String] {
+        unexplainedComments(prefixes: prefixes) { exact.contains($0) }
+    }
+
+    mutating func unexplainedComments(prefixes: [String], exact: (String) -> Bool) -> [String] {
         var out: [String] = []
         for e in ledger.entries where e.status > .translated && !explained.contains(e.construct) {
-            let matches = exact.contains(e.construct)
+            let matches = exact(e.construct)
                 || prefixes.contains { !$0.isEmpty && GitHubWriting.isConstruct(e.construct, under: $0) }
             guard matches else { continue }
             explained.insert(e.construct)

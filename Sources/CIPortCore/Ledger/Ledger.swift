@@ -98,8 +98,11 @@ public struct Ledger: Sendable, Codable, Equatable {
     }
 
     public var summary: Summary {
+        // Counted in place, then one dictionary entry per class present.
+        var n = [0, 0, 0, 0]
+        for e in entries { n[e.status.rank] += 1 }
         var s = Summary()
-        for e in entries { s.counts[e.status, default: 0] += 1 }
+        for f in Fidelity.allCases where n[f.rank] > 0 { s.counts[f] = n[f.rank] }
         return s
     }
 

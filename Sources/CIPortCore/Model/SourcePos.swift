@@ -17,6 +17,13 @@ public struct SourcePos: Hashable, Sendable, Codable, Comparable, CustomStringCo
 
     public var description: String { "\(file):\(line):\(column)" }
 
+    /// Line and column only: positions key the writers' caches, a conversion reads one file (its
+    /// includes aside), and hashing the file name (a path) cost more than the rest. Equal
+    /// positions still hash alike; `==` compares the file too.
+    public func hash(into h: inout Hasher) {
+        h.combine(line &* 4096 &+ column)
+    }
+
     public static func < (a: SourcePos, b: SourcePos) -> Bool {
         (a.file, a.line, a.column) < (b.file, b.line, b.column)
     }
