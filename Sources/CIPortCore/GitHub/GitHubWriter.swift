@@ -181,11 +181,13 @@ struct GitHubWriting {
     mutating func assignTargets() {
         // Longest first, so that `build:linux` wins over `build` (ids and lengths only: jobs are big to copy).
         let byLength = p.jobs.map { ($0.id, $0.id.count) }.sorted { $0.1 > $1.1 }.map(\.0)
-        for e in ledger.entries where e.target == nil && e.status != .lost && !e.construct.hasPrefix(".") {
-            if let id = byLength.first(where: { GitHubWriting.isConstruct(e.construct, under: $0) }) {
-                ledger.setTarget(e.construct, "jobs.\(ids[id] ?? id)")
-            } else if !e.construct.hasPrefix("include") && !GitHubWriting.includes(e.construct, ":include") {
-                ledger.setTarget(e.construct, "jobs")
+        for i in ledger.entries.indices where ledger.entries[i].target == nil && ledger.entries[i].status != .lost {
+            let construct = ledger.entries[i].construct
+            guard !construct.hasPrefix(".") else { continue }
+            if let id = byLength.first(where: { GitHubWriting.isConstruct(construct, under: $0) }) {
+                ledger.setTarget(construct, "jobs.\(ids[id] ?? id)")
+            } else if !construct.hasPrefix("include") && !GitHubWriting.includes(construct, ":include") {
+                ledger.setTarget(construct, "jobs")
             }
         }
     }
@@ -224,12 +226,15 @@ struct GitHubWriting {
 
     mutating func unexplainedComments(prefixes: [String], exact: (String) -> Bool) -> [String] {
         var out: [String] = []
-        for e in ledger.entries where e.status > .translated && !explained.contains(e.construct) {
-            let matches = exact(e.construct)
-                || prefixes.contains { !$0.isEmpty && GitHubWriting.isConstruct(e.construct, under: $0) }
+        // Entries read in place: most are translated, and copying each (every job asks) was most of the cost.
+        for i in ledger.entries.indices where ledger.entries[i].status > .translated {
+            let construct = ledger.entries[i].construct
+            guard !explained.contains(construct) else { continue }
+            let matches = exact(construct)
+                || prefixes.contains { !$0.isEmpty && GitHubWriting.isConstruct(construct, under: $0) }
             guard matches else { continue }
-            explained.insert(e.construct)
-            out.append("ciport: \(e.construct) (\(e.status.rawValue)): \(e.note)")
+            explained.insert(construct)
+            out.append("ciport: \(construct) (\(ledger.entries[i].status.rawValue)): \(ledger.entries[i].note)")
         }
         return out
     }

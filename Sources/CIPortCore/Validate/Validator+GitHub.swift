@@ -473,17 +473,19 @@ struct GitHubChecks {
     // MARK: Expressions
 
     /// Every string in the file, keys excepted, must close each `${{` it opens.
-    private mutating func checkExpressions(_ root: YNode) {
-        var stack = [root]
-        while let n = stack.popLast() {
-            switch n {
-            case .scalar(let s):
-                if ValidationSupport.hasExpression(s.value), let problem = ValidationSupport.unbalancedExpression(s.value) {
-                    sink.error(s.pos, problem)
-                }
-            case .mapping(let m): stack.append(contentsOf: m.pairs.map(\.value))
-            case .sequence(let q): stack.append(contentsOf: q.items)
+    /// Every scalar's expressions, visited in place (a work list copied every node it held).
+    /// Depth is bounded by the loader's nesting limit; the order of messages is the work list's
+    /// (last child first), as before.
+    private mutating func checkExpressions(_ n: YNode) {
+        switch n {
+        case .scalar(let s):
+            if ValidationSupport.hasExpression(s.value), let problem = ValidationSupport.unbalancedExpression(s.value) {
+                sink.error(s.pos, problem)
             }
+        case .mapping(let m):
+            for i in m.pairs.indices.reversed() { checkExpressions(m.pairs[i].value) }
+        case .sequence(let q):
+            for i in q.items.indices.reversed() { checkExpressions(q.items[i]) }
         }
     }
 

@@ -241,19 +241,20 @@ public enum YAMLWriter {
         var pairs: [YMapping.Pair] = []
         pairs.reserveCapacity(es.count)
         var start = pos
-        for (i, e) in es.enumerated() {
+        // Entries read in place (a copy of each cost a retain per string in it).
+        for i in es.indices {
             if !(i == 0 && inline) {
-                writeComments(e.comments, indent: indent, into: &out)
+                writeComments(es[i].comments, indent: indent, into: &out)
                 out.pad(indent)
             } else if firstIndented {
                 out.pad(indent)
             }
             let keyPos = out.mark()
             if start == nil { start = keyPos }
-            let quoted = key(e.key, into: &out)
+            let quoted = key(es[i].key, into: &out)
             out.append(":")
             let value: YNode
-            switch e.value {
+            switch es[i].value {
             case .map(let m) where !m.isEmpty:
                 out.newline()
                 value = .mapping(emitMap(m, indent: indent + 2, inline: false, into: &out))
@@ -262,10 +263,10 @@ public enum YAMLWriter {
                 value = .sequence(emitSeq(xs, indent: indent + 2, inline: false, into: &out))
             default:
                 out.append(" ")
-                value = inlineText(e.value, indent: indent, into: &out)
+                value = inlineText(es[i].value, indent: indent, into: &out)
                 out.newline()
             }
-            pairs.append(YMapping.Pair(key: YScalar(e.key, style: quoted ? .quoted : .plain, pos: keyPos), value: value))
+            pairs.append(YMapping.Pair(key: YScalar(es[i].key, style: quoted ? .quoted : .plain, pos: keyPos), value: value))
         }
         return YMapping(pairs: pairs, pos: start ?? out.mark())
     }
