@@ -593,3 +593,12 @@ struct ScriptSettingsTests {
         }
     }
 }
+
+struct LedgerSummaryTextTests {
+    @Test func oneDecimalAsPrintf() {
+        var values: [Double] = [0, 100, 99.95, 80.7, 1.0 / 3 * 100, 0.05, 0.15, 0.25, 12.345, 50.05, 66.65, 99.99, 100.0 / 7]
+        for n in 1...400 { for d in 1...60 where n <= d * 100 { values.append(Double(n) * 100 / Double(d * 7)) } }
+        for total in 1...300 { for k in 0...total { values.append(Double(k) * 100 / Double(total)) } }
+        for v in values { #expect(Ledger.Summary.oneDecimal(v) == String(format: "%.1f", v), "\(v)") }
+    }
+}

@@ -123,8 +123,23 @@ public struct Ledger: Sendable, Codable, Equatable {
         }
 
         public var description: String {
-            let parts = Fidelity.allCases.map { "\(count($0)) \($0.rawValue)" }.joined(separator: ", ")
-            return "\(total) constructs: \(parts) (\(String(format: "%.1f", percent(.translated)))% translated)"
+            var parts = ""
+            for f in Fidelity.allCases {
+                if !parts.isEmpty { parts += ", " }
+                parts += "\(count(f)) \(f.rawValue)"
+            }
+            return "\(total) constructs: \(parts) (\(Self.oneDecimal(percent(.translated)))% translated)"
+        }
+
+        /// `String(format: "%.1f", x)` for a percentage (0...100), without Foundation's formatter.
+        static func oneDecimal(_ x: Double) -> String {
+            guard x.isFinite, x >= 0, x < 1e9 else { return String(format: "%.1f", x) }
+            // Round half to even on the exact binary value, as printf does.
+            let tenths = (x * 10).rounded(.toNearestOrEven)
+            // x * 10 may round in binary; printf rounds the exact value, so check the halfway case.
+            if abs(x * 10 - (x * 10).rounded(.down) - 0.5) < 1e-9 { return String(format: "%.1f", x) }
+            let t = Int(tenths)
+            return "\(t / 10).\(t % 10)"
         }
     }
 }
