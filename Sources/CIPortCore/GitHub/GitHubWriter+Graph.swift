@@ -37,18 +37,27 @@ extension GitHubWriting {
     /// Each job's needs as GitLab runs it: its `needs:` when written, otherwise every job of every
     /// earlier stage, reduced to the ones not already implied through others.
     mutating func stageNeeds() -> [String: [String]] {
-        var direct: [String: [String]] = [:]
-        let jobIDs = Set(p.jobs.map(\.id))
+        // Jobs are numbered by id (a repeated id shares its number; the last job with it wins, as
+        // in a dictionary by id) and edges and ancestor sets are bit sets over those numbers.
+        var slot: [String: Int] = [:]
+        var names: [String] = []
+        for j in p.jobs where slot[j.id] == nil {
+            slot[j.id] = names.count
+            names.append(j.id)
+        }
+        let words = (names.count + 63) / 64
+        var direct = [[Int]](repeating: [], count: names.count)
         // Each job's stage position and whether later stages wait for it, once (not once per pair).
         let positions = p.jobs.map { stagePosition($0) }
         let optional = p.jobs.map { isOptionalManual($0) }
         for (k, j) in p.jobs.enumerated() {
+            let me = slot[j.id]!
             if j.needsDeclared == true {
-                var ns: [String] = []
+                var ns: [Int] = []
                 for (i, n) in j.needs.enumerated() {
-                    let path = "\(j.id).needs[\(i)]"
                     if n.project != nil { continue }
-                    guard jobIDs.contains(n.job) else {
+                    guard let target = slot[n.job] else {
+                        let path = "\(j.id).needs[\(i)]"
                         if n.optional {
                             mark([path], at: n.pos, .translated, "", target: nil)
                         } else {
@@ -57,36 +66,43 @@ extension GitHubWriting {
                         }
                         continue
                     }
-                    if let id = ids[n.job] { ledger.setTarget(path, "jobs.\(ids[j.id] ?? j.id).needs[\(id)]") }
-                    if !ns.contains(n.job) { ns.append(n.job) }
+                    if let id = ids[n.job] { ledger.setTarget("\(j.id).needs[\(i)]", "jobs.\(ids[j.id] ?? j.id).needs[\(id)]") }
+                    if !ns.contains(target) { ns.append(target) }
                 }
-                direct[j.id] = ns
+                direct[me] = ns
             } else {
                 let mine = positions[k]
-                direct[j.id] = p.jobs.indices.filter { positions[$0] < mine && !optional[$0] }.map { p.jobs[$0].id }
+                var ns: [Int] = []
+                for i in p.jobs.indices where positions[i] < mine && !optional[i] { ns.append(slot[p.jobs[i].id]!) }
+                direct[me] = ns
             }
         }
         // Transitive reduction of the stage-derived edges, so that `needs:` lists only what a reader expects.
-        var ancestors: [String: Set<String>] = [:]
-        func anc(_ id: String, _ visiting: Set<String>) -> Set<String> {
+        var ancestors = [[UInt64]?](repeating: nil, count: names.count)
+        func has(_ set: [UInt64], _ i: Int) -> Bool { set[i >> 6] & (1 << UInt64(i & 63)) != 0 }
+        func anc(_ id: Int, _ visiting: [UInt64]) -> [UInt64] {
             if let a = ancestors[id] { return a }
-            if visiting.contains(id) { return [] }
-            var s = Set<String>()
-            for n in direct[id] ?? [] {
-                s.insert(n)
-                s.formUnion(anc(n, visiting.union([id])))
+            if has(visiting, id) { return [UInt64](repeating: 0, count: words) }
+            var s = [UInt64](repeating: 0, count: words)
+            var inner = visiting
+            inner[id >> 6] |= 1 << UInt64(id & 63)
+            for n in direct[id] {
+                s[n >> 6] |= 1 << UInt64(n & 63)
+                let a = anc(n, inner)
+                for w in 0..<words { s[w] |= a[w] }
             }
             ancestors[id] = s
             return s
         }
+        let none = [UInt64](repeating: 0, count: words)
         var out: [String: [String]] = [:]
         for j in p.jobs {
-            let ns = direct[j.id] ?? []
+            let ns = direct[slot[j.id]!]
             if j.needsDeclared == true {
-                out[j.id] = ns
+                out[j.id] = ns.map { names[$0] }
                 continue
             }
-            out[j.id] = ns.filter { n in !ns.contains { other in other != n && anc(other, []).contains(n) } }
+            out[j.id] = ns.filter { n in !ns.contains { other in other != n && has(anc(other, none), n) } }.map { names[$0] }
         }
         return out
     }
@@ -140,7 +156,7 @@ extension GitHubWriting {
             return c
         }
         let rulesPath = rules.first.map { _ in "\(path).rules" } ?? path
-        let basePath = ledger.entry("\(path).only") != nil || ledger.entry("\(path).except") != nil ? nil : rulesPath
+        let basePath = ledger.contains("\(path).only") || ledger.contains("\(path).except") ? nil : rulesPath
         var guards: [String] = []
         var terms: [(parts: [String], status: String?)] = []
         var notes: [String] = []
@@ -223,7 +239,7 @@ extension GitHubWriting {
             let note = notes.joined(separator: "; ")
             if let cm = mark([rulesPath, "\(path).only", "\(path).except"], at: pos, worst, note) { c.comments.append(cm) }
         } else if basePath == nil {
-            for k in ["\(path).only", "\(path).except"] where ledger.entry(k) != nil { ledger.setTarget(k, "if") }
+            for k in ["\(path).only", "\(path).except"] where ledger.contains(k) { ledger.setTarget(k, "if") }
         }
         if terms.isEmpty {
             c.expression = "false"

@@ -472,7 +472,7 @@ extension GitHubWriting {
 
     mutating func container(_ img: Image, job j: Job, dind: Bool, comments: inout [String]) -> YOut {
         let path = ["\(j.id).image", "default.image", "image"]
-        let name = value(img.name, path.first { ledger.entry($0) != nil } ?? path[0], at: img.pos, step: j)
+        let name = value(img.name, path.first { ledger.contains($0) } ?? path[0], at: img.pos, step: j)
         var m = YOutMap()
         m.set("image", name)
         if img.name.hasPrefix("$CI_REGISTRY") || img.name.hasPrefix("${CI_REGISTRY") {

@@ -130,7 +130,7 @@ extension GitHubWriting {
         // Caches: restore before the script; `policy: push` saves after it.
         var saves: [YOutItem] = []
         for (i, c) in j.caches.enumerated() {
-            let paths = ledger.entry("\(j.id).cache") != nil || ledger.entry("\(j.id).cache[\(i)]") != nil
+            let paths = ledger.contains("\(j.id).cache") || ledger.entry("\(j.id).cache[\(i)]") != nil
                 ? ["\(j.id).cache[\(i)]", "\(j.id).cache"] : ["default.cache[\(i)]", "default.cache", "cache"]
             if let item = cache(c, job: j, paths: paths, target: at(), saves: &saves, jobComments: &jobComments) {
                 out.append(item)
@@ -325,7 +325,7 @@ extension GitHubWriting {
             }
             return nil
         }
-        let construct = paths.first { ledger.entry($0) != nil } ?? paths[0]
+        let construct = paths.first { ledger.contains($0) } ?? paths[0]
         var notes: [String] = []
         var status = Fidelity.translated
         var key: String

@@ -368,8 +368,12 @@ extension GitHubWriting {
             let idx = counters[step.phase, default: 0]
             counters[step.phase] = idx + 1
             let key = step.phase == .before ? "before_script" : step.phase == .after ? "after_script" : "script"
-            let candidates = ["\(jobPath).\(key)[\(idx)]", "default.\(key)[\(idx)]", "\(key)[\(idx)]"]
-            let construct = candidates.first { ledger.entry($0) != nil } ?? candidates[0]
+            // The job's own line, else the default's, else a top-level one (the first recorded).
+            var construct = "\(jobPath).\(key)[\(idx)]"
+            if !ledger.contains(construct) {
+                let shared = "default.\(key)[\(idx)]", top = "\(key)[\(idx)]"
+                if ledger.contains(shared) { construct = shared } else if ledger.contains(top) { construct = top }
+            }
             guard p.dialect == .gitlab else {
                 lines.append(line)
                 ledger.setTarget(construct, stepTarget)

@@ -120,7 +120,7 @@ struct GitHubWriting {
     @discardableResult
     mutating func mark(_ candidates: [String], at pos: SourcePos, _ status: Fidelity, _ note: String,
                        target: String? = nil) -> String? {
-        let construct = candidates.first { ledger.entry($0) != nil } ?? candidates[0]
+        let construct = candidates.first { ledger.contains($0) } ?? candidates[0]
         ledger.record(construct, at: pos, status, note: note, target: target)
         if let target { ledger.setTarget(construct, target) }
         guard status > .translated else { return nil }

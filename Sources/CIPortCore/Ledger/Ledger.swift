@@ -89,6 +89,9 @@ public struct Ledger: Sendable, Codable, Equatable {
         if let i = index[construct] { entries[i].target = target }
     }
 
+    /// Whether the construct was recorded (without copying its entry).
+    public func contains(_ construct: String) -> Bool { index[construct] != nil }
+
     public func entry(_ construct: String) -> LedgerEntry? {
         index[construct].map { entries[$0] }
     }

@@ -311,24 +311,40 @@ struct GitHubChecks {
             // Named only when a message needs it.
             func label() -> String { "step \(i + 1) of \(ownerName)" }
             guard let m = mapping(item, label()) else { continue }
-            for p in m.pairs where !Self.stepKeys.contains(p.key.value) {
-                sink.error(p.key.pos, "unknown key '\(p.key.value)' in \(label())" + hint(p.key.value, among: Self.stepKeys))
+            // One pass over the step's keys (the first of a repeated key counts, as `m[key]`).
+            var run: YMapping.Pair?, uses: YMapping.Pair?, with: YMapping.Pair?, shell: YMapping.Pair?, dir: YMapping.Pair?
+            var idNode: YNode?, name: YNode?, cond: YNode?, env: YNode?, coe: YNode?, timeout: YNode?
+            for p in m.pairs {
+                switch p.key.value {
+                case "run": if run == nil { run = p }
+                case "uses": if uses == nil { uses = p }
+                case "with": if with == nil { with = p }
+                case "shell": if shell == nil { shell = p }
+                case "working-directory": if dir == nil { dir = p }
+                case "id": if idNode == nil { idNode = p.value }
+                case "name": if name == nil { name = p.value }
+                case "if": if cond == nil { cond = p.value }
+                case "env": if env == nil { env = p.value }
+                case "continue-on-error": if coe == nil { coe = p.value }
+                case "timeout-minutes": if timeout == nil { timeout = p.value }
+                default:
+                    sink.error(p.key.pos, "unknown key '\(p.key.value)' in \(label())" + hint(p.key.value, among: Self.stepKeys))
+                }
             }
-            switch (m.pair("run"), m.pair("uses")) {
+            switch (run, uses) {
             case (nil, nil): sink.error(item.pos, "\(label()) needs 'run' or 'uses'")
             case (.some, .some(let u)): sink.error(u.key.pos, "\(label()) has both 'run' and 'uses'; a step does one")
             case (.some(let r), nil):
                 _ = string(r.value, "'run' of \(label())")
-                if let w = m.pair("with") { sink.error(w.key.pos, "'with' in \(label()) only applies to 'uses' steps") }
+                if let w = with { sink.error(w.key.pos, "'with' in \(label()) only applies to 'uses' steps") }
             case (nil, .some(let u)):
                 if let s = string(u.value, "'uses' of \(label())"), !isActionRef(s.value) {
                     sink.error(u.value.pos, "'uses' of \(label()) must be owner/repo@ref, ./path or docker://image, not '\(s.value)'")
                 }
-                for k in ["shell", "working-directory"] {
-                    if let x = m.pair(k) { sink.error(x.key.pos, "'\(k)' in \(label()) only applies to 'run' steps") }
-                }
+                if let x = shell { sink.error(x.key.pos, "'shell' in \(label()) only applies to 'run' steps") }
+                if let x = dir { sink.error(x.key.pos, "'working-directory' in \(label()) only applies to 'run' steps") }
             }
-            if let idNode = m["id"], let id = string(idNode, "'id' of \(label())") {
+            if let idNode, let id = string(idNode, "'id' of \(label())") {
                 if !ValidationSupport.hasExpression(id.value), !ValidationSupport.isIdentifier(id.value) {
                     sink.error(idNode.pos, "step id '\(id.value)' must start with a letter or '_' and contain only letters, digits, '-' and '_'")
                 }
@@ -338,11 +354,14 @@ struct GitHubChecks {
                     ids[id.value] = idNode.pos
                 }
             }
-            for k in ["name", "if", "shell", "working-directory"] { if let x = m[k] { _ = string(x, "'\(k)' of \(label())") } }
-            if let e = m["env"] { checkEnv(e, "'env' of \(label())") }
-            if let w = m["with"] { _ = mapping(w, "'with' of \(label())") }
-            if let c = m["continue-on-error"] { bool(c, "'continue-on-error' of \(label())") }
-            if let t = m["timeout-minutes"] { number(t, "'timeout-minutes' of \(label())") }
+            if let x = name { _ = string(x, "'name' of \(label())") }
+            if let x = cond { _ = string(x, "'if' of \(label())") }
+            if let x = shell?.value { _ = string(x, "'shell' of \(label())") }
+            if let x = dir?.value { _ = string(x, "'working-directory' of \(label())") }
+            if let e = env { checkEnv(e, "'env' of \(label())") }
+            if let w = with?.value { _ = mapping(w, "'with' of \(label())") }
+            if let c = coe { bool(c, "'continue-on-error' of \(label())") }
+            if let t = timeout { number(t, "'timeout-minutes' of \(label())") }
         }
     }
 
