@@ -8,10 +8,27 @@ struct RuleExpression: Sendable {
     var notes: [String]
 }
 
-/// A rule condition as asked of one job (nil: the workflow's rules), for `GitHubWriting.ruleExpressions`.
+/// What a rule's translation is before the job's variables apply (`GitHubWriting.preparedRules`).
+struct PreparedRule: Sendable {
+    /// The answer for every job, when the condition has no GitHub form.
+    var result: RuleExpression?
+    /// The expression, settings renamed back.
+    var expression = ""
+    /// The translator's notes and fidelity.
+    var notes: [String] = []
+    var fidelity = Fidelity.translated
+    /// Notes about setting variables the expression reads.
+    var settingNotes: [String] = []
+    /// The variables whose values the answer depends on: the `vars.X` the expression reads and
+    /// the `$X is not defined` its notes name.
+    var names: [String] = []
+}
+
+/// A rule condition with the values the job gives the variables it depends on
+/// (`GitHubWriting.ruleExpressions`).
 struct RuleKey: Hashable, Sendable {
     var condition: String
-    var job: String?
+    var values: [String?]
 }
 
 extension GitHubWriting {
@@ -37,53 +54,36 @@ extension GitHubWriting {
     /// read `env`, so they become `(vars.X || 'value')`: the repository variable when set, else
     /// the file's value.
     ///
-    /// The answer depends only on the condition and the job's variables, so it is kept per job
-    /// (the workflow's rules are part of every job's condition).
+    /// The answer depends only on the condition and the values of the few variables it names
+    /// (jobs repeat conditions, and the workflow's rules are part of every job's condition), so
+    /// it is kept per condition and those values.
     mutating func ruleExpression(_ cond: String, job j: Job?) -> RuleExpression {
-        let key = RuleKey(condition: cond, job: j?.id)
-        if let known = ruleExpressions[key] { return known }
-        let r = translatedRule(cond, job: j)
-        ruleExpressions[key] = r
-        return r
-    }
-
-    private mutating func translatedRule(_ cond: String, job j: Job?) -> RuleExpression {
-        var src = cond
-        for name in GitHubWriting.settingVariables.keys where GitHubWriting.includes(src, name) {
-            src = FastText.replacing("${\(name)}", with: "$" + GitHubWriting.settingPrefix + name, in: src)
-            src = GitHubWriting.replacingVariable(name, in: src, with: "$" + GitHubWriting.settingPrefix + name)
-        }
-        // Jobs repeat conditions (the same rule in every job of a template); the translation
-        // depends on the condition alone, the rest below on the job's variables.
-        let res: Expressions.ConditionResult
-        if let known = conditionTranslations[src] {
-            res = known
+        let prep: PreparedRule
+        if let known = preparedRules[cond] {
+            prep = known
         } else {
-            res = Expressions.translateCondition(src, when: nil, from: .gitlab, to: .github)
-            conditionTranslations[src] = res
+            prep = preparedRule(cond)
+            preparedRules[cond] = prep
         }
-        guard var e = res.expression,
-              !GitHubWriting.includes(e, "$"), githubSyntaxError(e) == nil else {
-            // Expressions returns an untranslatable condition verbatim, in GitLab's dialect.
-            return RuleExpression(expression: nil, fidelity: max(res.fidelity, .needsReview),
-                                  notes: res.notes.map { GitHubWriting.replacing(GitHubWriting.settingPrefix, with: "", in: $0) })
-        }
+        if let r = prep.result { return r }
+        let values = prep.names.map { definedValue($0, job: j) }
+        let key = RuleKey(condition: cond, values: values)
+        if let known = ruleExpressions[key] { return known }
+        var defined: [String: String] = [:]
+        for (n, v) in zip(prep.names, values) { if let v { defined[n] = v } }
         var notes: [String] = []
         var fidelity = Fidelity.translated
-        let defined = definedValues(job: j)
-        for n in res.notes {
-            let note = GitHubWriting.replacing(GitHubWriting.settingPrefix, with: "", in: n)
+        for note in prep.notes {
             // The pipeline defines these itself; the generic "define it in the settings" note misleads.
             if defined.keys.contains(where: { note.hasPrefix("$\($0) is not defined in the pipeline") }) { continue }
             notes.append(note)
         }
-        if !notes.isEmpty { fidelity = res.fidelity }
-        e = GitHubWriting.replacing("vars." + GitHubWriting.settingPrefix, with: "vars.", in: e)
-        for (name, why) in GitHubWriting.settingVariables where GitHubWriting.includes(e, "vars.\(name)") {
+        if !notes.isEmpty { fidelity = prep.fidelity }
+        if !prep.settingNotes.isEmpty {
             fidelity = max(fidelity, .needsReview)
-            notes.append("$\(name) (\(why)) reads the repository variable vars.\(name): set it where GitLab had the setting")
+            notes += prep.settingNotes
         }
-        e = GitHubWriting.replacingVars(in: e) { name in
+        let e = GitHubWriting.replacingVars(in: prep.expression) { name in
             guard let v = defined[name] else { return nil }
             let literal = "'" + FastText.replacing("'", with: "''", in: v) + "'"
             if let input = p.inputs.first(where: { $0.name == name }) {
@@ -91,17 +91,66 @@ extension GitHubWriting {
             }
             return v.isEmpty ? nil : "(vars.\(name) || \(literal))"
         }
-        return RuleExpression(expression: e, fidelity: fidelity, notes: notes)
+        let r = RuleExpression(expression: e, fidelity: fidelity, notes: notes)
+        ruleExpressions[key] = r
+        return r
     }
 
-    /// Literal values of the variables a rule sees: the file's, then the job's (no references to
-    /// other variables, which GitLab would expand and a GitHub condition cannot).
-    func definedValues(job j: Job?) -> [String: String] {
-        var out: [String: String] = [:]
-        for kv in p.variables + (j?.variables ?? []) {
-            if GitHubWriting.includes(kv.value, "$") { out.removeValue(forKey: kv.key) } else { out[kv.key] = kv.value }
+    private mutating func preparedRule(_ cond: String) -> PreparedRule {
+        var src = cond
+        for name in GitHubWriting.settingVariables.keys where GitHubWriting.includes(src, name) {
+            src = FastText.replacing("${\(name)}", with: "$" + GitHubWriting.settingPrefix + name, in: src)
+            src = GitHubWriting.replacingVariable(name, in: src, with: "$" + GitHubWriting.settingPrefix + name)
         }
-        return out
+        let res: Expressions.ConditionResult
+        if let known = conditionTranslations[src] {
+            res = known
+        } else {
+            res = Expressions.translateCondition(src, when: nil, from: .gitlab, to: .github)
+            conditionTranslations[src] = res
+        }
+        var prep = PreparedRule()
+        guard var e = res.expression,
+              !GitHubWriting.includes(e, "$"), githubSyntaxError(e) == nil else {
+            // Expressions returns an untranslatable condition verbatim, in GitLab's dialect.
+            prep.result = RuleExpression(expression: nil, fidelity: max(res.fidelity, .needsReview),
+                                         notes: res.notes.map { GitHubWriting.replacing(GitHubWriting.settingPrefix, with: "", in: $0) })
+            return prep
+        }
+        prep.fidelity = res.fidelity
+        prep.notes = res.notes.map { GitHubWriting.replacing(GitHubWriting.settingPrefix, with: "", in: $0) }
+        e = GitHubWriting.replacing("vars." + GitHubWriting.settingPrefix, with: "vars.", in: e)
+        // In name order, so that two settings in one condition are noted the same way every run.
+        for (name, why) in GitHubWriting.settingVariables.sorted(by: { $0.key < $1.key }) where GitHubWriting.includes(e, "vars.\(name)") {
+            prep.settingNotes.append("$\(name) (\(why)) reads the repository variable vars.\(name): set it where GitLab had the setting")
+        }
+        prep.expression = e
+        var names: [String] = []
+        _ = GitHubWriting.replacingVars(in: e) { name in
+            if !names.contains(name) { names.append(name) }
+            return nil
+        }
+        let phrase = " is not defined in the pipeline"
+        for note in prep.notes where note.hasPrefix("$") {
+            // Every name N with `note.hasPrefix("$N is not defined in the pipeline")`.
+            var rest = note[...]
+            while let r = rest.range(of: phrase) {
+                let name = String(note[note.index(after: note.startIndex)..<r.lowerBound])
+                if !names.contains(name) { names.append(name) }
+                rest = note[r.upperBound...]
+            }
+        }
+        prep.names = names
+        return prep
+    }
+
+    /// The literal value a rule sees for one variable: the last definition in the file's then
+    /// the job's `variables:`, unless it refers to other variables (which GitLab would expand
+    /// and a GitHub condition cannot).
+    func definedValue(_ name: String, job j: Job?) -> String? {
+        let kv = j?.variables.last(where: { $0.key == name }) ?? p.variables.last(where: { $0.key == name })
+        guard let kv, !GitHubWriting.includes(kv.value, "$") else { return nil }
+        return kv.value
     }
 
     /// `$NAME` (not `$NAMEX`) replaced in a GitLab expression.

@@ -53,8 +53,10 @@ struct GitHubWriting {
     var scriptLinesByPositionAndReferences: [ScriptLineReferenceKey: (line: String, translation: ScriptLineTranslation)] = [:]
     /// The `$` names of each script line (nil: the line has no `$`), by where it was written.
     var scriptLineReferences: [SourcePos: (line: String, references: [String]?)] = [:]
-    /// Rule conditions already translated, per condition and job (workflow rules are asked once per job).
+    /// Rule conditions already translated, per condition and the values of the variables they depend on
+    /// (workflow rules are asked once per job); `preparedRules` is the part before those values.
     var ruleExpressions: [RuleKey: RuleExpression] = [:]
+    var preparedRules: [String: PreparedRule] = [:]
     /// GitLab rule conditions already translated by `Expressions`, before the job's variables apply.
     var conditionTranslations: [String: Expressions.ConditionResult] = [:]
     /// GitHub `if:` expressions already checked (jobs share the workflow's rules), with their error.

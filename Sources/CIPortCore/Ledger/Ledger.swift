@@ -50,7 +50,7 @@ public struct LedgerEntry: Sendable, Codable, Equatable {
 /// worst it was given; notes accumulate.
 public struct Ledger: Sendable, Codable, Equatable {
     public private(set) var entries: [LedgerEntry] = []
-    private var index: [String: Int] = [:]
+    private var index = ConstructIndex()
     /// False for a ledger that keeps nothing: scoring and dataset validation read files only for
     /// their model, and skip building a construct path per node.
     public private(set) var isRecording = true
@@ -58,6 +58,35 @@ public struct Ledger: Sendable, Codable, Equatable {
     private enum CodingKeys: String, CodingKey { case entries, index }
 
     public init() {}
+
+    // Coded as before (entries and the index by path); the index is rebuilt from the entries.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        for e in try c.decode([LedgerEntry].self, forKey: .entries) {
+            if find(e.construct, orInsert: entries.count) == nil { entries.append(e) }
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(entries, forKey: .entries)
+        var byPath: [String: Int] = [:]
+        for (i, e) in entries.enumerated() where byPath[e.construct] == nil { byPath[e.construct] = i }
+        try c.encode(byPath, forKey: .index)
+    }
+
+    /// Equal entries make equal indexes.
+    public static func == (a: Ledger, b: Ledger) -> Bool { a.entries == b.entries && a.isRecording == b.isRecording }
+
+    /// Entry number of `construct`; when absent, `newIndex` (if any) is recorded for it.
+    private mutating func find(_ construct: String, orInsert newIndex: Int? = nil) -> Int? {
+        let entries = self.entries
+        return index.find(construct, orInsert: newIndex) { entries[$0].construct }
+    }
+
+    private func lookup(_ construct: String) -> Int? {
+        index.lookup(construct, count: entries.count) { entries[$0].construct }
+    }
 
     /// A ledger that records nothing (construct paths and notes are never even built).
     public static var discarding: Ledger {
@@ -71,7 +100,7 @@ public struct Ledger: Sendable, Codable, Equatable {
                                 note: @autoclosure () -> String = "", target: String? = nil) {
         guard isRecording else { return }
         let construct = construct(), note = note()
-        if let i = index[construct] {
+        if let i = find(construct, orInsert: entries.count) {
             if status > entries[i].status { entries[i].status = status }
             // Shared lines (a default `before_script`) come back once per job with the same notes.
             if !note.isEmpty, entries[i].note != note, !FastText.contains(entries[i].note, note) {
@@ -79,21 +108,20 @@ public struct Ledger: Sendable, Codable, Equatable {
             }
             if let target, entries[i].target == nil { entries[i].target = target }
         } else {
-            index[construct] = entries.count
             entries.append(LedgerEntry(construct: construct, pos: pos, status: status, note: note, target: target))
         }
     }
 
     /// Sets where a construct went in the output.
     public mutating func setTarget(_ construct: String, _ target: String) {
-        if let i = index[construct] { entries[i].target = target }
+        if let i = find(construct) { entries[i].target = target }
     }
 
     /// Whether the construct was recorded (without copying its entry).
-    public func contains(_ construct: String) -> Bool { index[construct] != nil }
+    public func contains(_ construct: String) -> Bool { lookup(construct) != nil }
 
     public func entry(_ construct: String) -> LedgerEntry? {
-        index[construct].map { entries[$0] }
+        lookup(construct).map { entries[$0] }
     }
 
     public mutating func merge(_ other: Ledger) {
