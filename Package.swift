@@ -14,14 +14,16 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
+        // CPU fast paths (SHA instructions, AVX2) chosen at run time; portable Swift is the fallback.
+        .target(name: "CIPortSIMD"),
         // Pure translation core: no files, network, processes or databases.
         .target(
             name: "CIPortCore",
-            dependencies: [.product(name: "Yams", package: "Yams")],
+            dependencies: ["CIPortSIMD", .product(name: "Yams", package: "Yams")],
             resources: [.copy("Catalog/actions.json")]
         ),
         // The translation dataset: JSONL records, validation, splits, synthesis, mining.
-        .target(name: "CIPortDataset", dependencies: ["CIPortCore"]),
+        .target(name: "CIPortDataset", dependencies: ["CIPortCore", "CIPortSIMD"]),
         // The training bridge: configs, run directories, the Python worker process.
         .target(name: "CIPortTrain", dependencies: ["CIPortCore"]),
         // The model registry: runs, metrics, artifacts and model versions in SQLite; MLflow REST push.

@@ -1,3 +1,5 @@
+import CIPortSIMD
+
 /// The dataset's code tokenizer, used for length statistics and near-duplicate shingles.
 ///
 /// It approximates what a BPE tokenizer sees in CI files without shipping one: a token is a run of
@@ -118,8 +120,14 @@ public struct MinHash: Sendable, Equatable {
         }
     }
 
+    /// Whether this CPU runs the AVX2 kernel (`CIPortSIMD`), which gives the same minima as `add`.
+    static let avx2 = ciport_minhash_avx2_available() != 0
+
     /// The signature of the texts taken as one token stream.
-    public init(_ texts: [String]) {
+    public init(_ texts: [String]) { self.init(texts, vector: Self.avx2) }
+
+    /// `vector`: the AVX2 kernel where the CPU has it; tests turn it off to compare the two paths.
+    init(_ texts: [String], vector: Bool) {
         // Shingle hashes first, then the 64 functions over all of them.
         var shingles: [UInt64] = []
         shingles.reserveCapacity(texts.reduce(0) { $0 + $1.utf8.count } / 3)
@@ -144,7 +152,13 @@ public struct MinHash: Sendable, Equatable {
         MinHash.multipliers.withUnsafeBufferPointer { a in
             MinHash.offsets.withUnsafeBufferPointer { b in
                 mins.withUnsafeMutableBufferPointer { m in
-                    shingles.withUnsafeBufferPointer { MinHash.add($0, a.baseAddress!, b.baseAddress!, m.baseAddress!) }
+                    shingles.withUnsafeBufferPointer { s in
+                        if vector && MinHash.avx2 {
+                            ciport_minhash_avx2(s.baseAddress, s.count, a.baseAddress!, b.baseAddress!, m.baseAddress!)
+                        } else {
+                            MinHash.add(s, a.baseAddress!, b.baseAddress!, m.baseAddress!)
+                        }
+                    }
                 }
             }
         }

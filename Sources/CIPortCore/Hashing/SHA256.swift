@@ -1,11 +1,19 @@
+import CIPortSIMD
+
 /// SHA-256 (FIPS 180-4), small and dependency-free: the dataset's content hashes must be the real
-/// thing so that other tools (`sha256sum`, Python's hashlib) can recompute them.
+/// thing so that other tools (`sha256sum`, Python's hashlib) can recompute them. Whole blocks go
+/// to the CPU's SHA instructions where it has them (`CIPortSIMD`); this file's `compress` is the
+/// portable path and the oracle the tests hold the hardware path to.
 public struct SHA256: Sendable {
+    static let hardwareAvailable = ciport_sha256_hw_available() != 0
+
     private typealias State = (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32)
     private var h: State =
         (0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19)
     private var buffer: [UInt8] = []
     private var length: UInt64 = 0
+    /// Whether whole blocks go to the SHA instructions (tests turn it off to compare the paths).
+    private let hardware: Bool
 
     private static let k: [UInt32] = [
         0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
@@ -18,7 +26,9 @@ public struct SHA256: Sendable {
         0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
     ]
 
-    public init() {}
+    public init() { hardware = Self.hardwareAvailable }
+
+    init(hardware: Bool) { self.hardware = hardware && Self.hardwareAvailable }
 
     /// Feeds contiguous bytes. Not generic, so callers in other modules get compiled code rather
     /// than the unspecialized generic path (which cost the dataset validator a tenth of its time).
@@ -32,12 +42,13 @@ public struct SHA256: Sendable {
             buffer.append(contentsOf: UnsafeBufferPointer(rebasing: buf[0..<take]))
             i = take
             guard buffer.count == 64 else { return }
-            buffer.withUnsafeBufferPointer { SHA256.compress($0, &h) }
+            buffer.withUnsafeBufferPointer { SHA256.compress($0, &h, hardware) }
             buffer.removeAll(keepingCapacity: true)
         }
-        while n - i >= 64 {
-            SHA256.compress(UnsafeBufferPointer(rebasing: buf[i..<(i + 64)]), &h)
-            i += 64
+        let whole = (n - i) / 64
+        if whole > 0 {
+            SHA256.compress(UnsafeBufferPointer(rebasing: buf[i..<(i + 64 * whole)]), &h, hardware)
+            i += 64 * whole
         }
         if i < n { buffer.append(contentsOf: UnsafeBufferPointer(rebasing: buf[i..<n])) }
     }
@@ -47,7 +58,7 @@ public struct SHA256: Sendable {
         buffer.append(byte)
         length &+= 1
         if buffer.count == 64 {
-            buffer.withUnsafeBufferPointer { SHA256.compress($0, &h) }
+            buffer.withUnsafeBufferPointer { SHA256.compress($0, &h, hardware) }
             buffer.removeAll(keepingCapacity: true)
         }
     }
@@ -67,12 +78,12 @@ public struct SHA256: Sendable {
         buffer.append(0x80)
         if buffer.count > 56 {
             while buffer.count < 64 { buffer.append(0) }
-            buffer.withUnsafeBufferPointer { SHA256.compress($0, &h) }
+            buffer.withUnsafeBufferPointer { SHA256.compress($0, &h, hardware) }
             buffer.removeAll(keepingCapacity: true)
         }
         while buffer.count < 56 { buffer.append(0) }
         for i in (0..<8).reversed() { buffer.append(UInt8(truncatingIfNeeded: bits >> (UInt64(i) * 8))) }
-        buffer.withUnsafeBufferPointer { SHA256.compress($0, &h) }
+        buffer.withUnsafeBufferPointer { SHA256.compress($0, &h, hardware) }
         buffer.removeAll()
         var out: [UInt8] = []
         for w in [h.0, h.1, h.2, h.3, h.4, h.5, h.6, h.7] {
@@ -96,7 +107,18 @@ public struct SHA256: Sendable {
         return String(decoding: out, as: UTF8.self)
     }
 
-    private static func compress(_ block: UnsafeBufferPointer<UInt8>, _ h: inout State) {
+    /// Compresses every whole 64-byte block of `blocks` into `h`.
+    private static func compress(_ blocks: UnsafeBufferPointer<UInt8>, _ h: inout State, _ hardware: Bool) {
+        let count = blocks.count / 64
+        guard count > 0, let base = blocks.baseAddress else { return }
+        if hardware {
+            withUnsafeMutableBytes(of: &h) { ciport_sha256_hw_blocks($0.baseAddress!.assumingMemoryBound(to: UInt32.self), base, count) }
+            return
+        }
+        for k in 0..<count { compressOne(UnsafeBufferPointer(start: base + 64 * k, count: 64), &h) }
+    }
+
+    private static func compressOne(_ block: UnsafeBufferPointer<UInt8>, _ h: inout State) {
         @inline(__always) func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
         var st = h
         // The message schedule lives on the stack: compressing allocates nothing.

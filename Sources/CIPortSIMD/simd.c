@@ -1,0 +1,110 @@
+#include "ciport_simd.h"
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <cpuid.h>
+#include <immintrin.h>
+
+static int cpu_has(int sha) {
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
+    const int ssse3 = (c >> 9) & 1, sse41 = (c >> 19) & 1, osxsave = (c >> 27) & 1, avx = (c >> 28) & 1;
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
+    if (sha) return ssse3 && sse41 && ((b >> 29) & 1);
+    if (!(osxsave && avx && ((b >> 5) & 1))) return 0;
+    // The OS must save the YMM registers on a context switch (XCR0 bits 1 and 2).
+    unsigned lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    return (lo & 6) == 6;
+}
+
+int ciport_sha256_hw_available(void) { return cpu_has(1); }
+int ciport_minhash_avx2_available(void) { return cpu_has(0); }
+
+static const uint32_t K[64] = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+};
+
+// The sha256rnds2 instructions keep the state as ABEF and CDGH; the message schedule runs four
+// words ahead through sha256msg1/msg2 (Intel's SHA extensions guide, section 4).
+__attribute__((target("sha,sse4.1,ssse3")))
+void ciport_sha256_hw_blocks(uint32_t state[8], const uint8_t *data, size_t blocks) {
+    const __m128i mask = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+    __m128i tmp = _mm_loadu_si128((const __m128i *)&state[0]);
+    __m128i s1 = _mm_loadu_si128((const __m128i *)&state[4]);
+    tmp = _mm_shuffle_epi32(tmp, 0xB1);        // CDAB
+    s1 = _mm_shuffle_epi32(s1, 0x1B);          // EFGH
+    __m128i s0 = _mm_alignr_epi8(tmp, s1, 8);  // ABEF
+    s1 = _mm_blend_epi16(s1, tmp, 0xF0);       // CDGH
+    for (; blocks > 0; blocks--, data += 64) {
+        const __m128i abef = s0, cdgh = s1;
+        __m128i w[4];
+        for (int i = 0; i < 4; i++) w[i] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(data + 16 * i)), mask);
+        for (int g = 0; g < 16; g++) {
+            __m128i m = _mm_add_epi32(w[g & 3], _mm_loadu_si128((const __m128i *)&K[4 * g]));
+            s1 = _mm_sha256rnds2_epu32(s1, s0, m);
+            s0 = _mm_sha256rnds2_epu32(s0, s1, _mm_shuffle_epi32(m, 0x0E));
+            if (g < 12) {
+                // Words 4(g+4)…4(g+4)+3 from groups g, g+1, g+2, g+3.
+                __m128i next = _mm_sha256msg1_epu32(w[g & 3], w[(g + 1) & 3]);
+                next = _mm_add_epi32(next, _mm_alignr_epi8(w[(g + 3) & 3], w[(g + 2) & 3], 4));
+                w[g & 3] = _mm_sha256msg2_epu32(next, w[(g + 3) & 3]);
+            }
+        }
+        s0 = _mm_add_epi32(s0, abef);
+        s1 = _mm_add_epi32(s1, cdgh);
+    }
+    tmp = _mm_shuffle_epi32(s0, 0x1B);        // FEBA
+    s1 = _mm_shuffle_epi32(s1, 0xB1);         // DCHG
+    s0 = _mm_blend_epi16(tmp, s1, 0xF0);      // DCBA
+    s1 = _mm_alignr_epi8(s1, tmp, 8);         // HGFE
+    _mm_storeu_si128((__m128i *)&state[0], s0);
+    _mm_storeu_si128((__m128i *)&state[4], s1);
+}
+
+// (s * a + b) mod 2^64, four 64-bit lanes at a time: AVX2 multiplies 32 × 32 → 64 bits, so the
+// product is lo(s)·lo(a) + ((hi(s)·lo(a) + lo(s)·hi(a)) << 32). The high half of each result is
+// below 2^32 after the shift, so an unsigned 32-bit minimum over the lanes keeps it exact.
+__attribute__((target("avx2")))
+void ciport_minhash_avx2(const uint64_t *shingles, size_t count, const uint64_t *a, const uint64_t *b, uint32_t *mins) {
+    for (int f = 0; f < 64; f += 8) {
+        const __m256i alo0 = _mm256_loadu_si256((const __m256i *)(a + f)), alo1 = _mm256_loadu_si256((const __m256i *)(a + f + 4));
+        const __m256i ahi0 = _mm256_srli_epi64(alo0, 32), ahi1 = _mm256_srli_epi64(alo1, 32);
+        const __m256i b0 = _mm256_loadu_si256((const __m256i *)(b + f)), b1 = _mm256_loadu_si256((const __m256i *)(b + f + 4));
+        __m256i m0 = _mm256_set1_epi64x(0xFFFFFFFFLL), m1 = m0;
+        for (size_t k = 0; k < count; k++) {
+            const __m256i slo = _mm256_set1_epi64x((long long)shingles[k]);
+            const __m256i shi = _mm256_set1_epi64x((long long)(shingles[k] >> 32));
+            __m256i x0 = _mm256_add_epi64(_mm256_mul_epu32(shi, alo0), _mm256_mul_epu32(slo, ahi0));
+            __m256i x1 = _mm256_add_epi64(_mm256_mul_epu32(shi, alo1), _mm256_mul_epu32(slo, ahi1));
+            x0 = _mm256_add_epi64(_mm256_add_epi64(_mm256_mul_epu32(slo, alo0), _mm256_slli_epi64(x0, 32)), b0);
+            x1 = _mm256_add_epi64(_mm256_add_epi64(_mm256_mul_epu32(slo, alo1), _mm256_slli_epi64(x1, 32)), b1);
+            m0 = _mm256_min_epu32(m0, _mm256_srli_epi64(x0, 32));
+            m1 = _mm256_min_epu32(m1, _mm256_srli_epi64(x1, 32));
+        }
+        uint64_t out[8];
+        _mm256_storeu_si256((__m256i *)out, m0);
+        _mm256_storeu_si256((__m256i *)(out + 4), m1);
+        for (int i = 0; i < 8; i++) {
+            const uint32_t v = (uint32_t)out[i];
+            if (v < mins[f + i]) mins[f + i] = v;
+        }
+    }
+}
+
+#else
+
+int ciport_sha256_hw_available(void) { return 0; }
+int ciport_minhash_avx2_available(void) { return 0; }
+void ciport_sha256_hw_blocks(uint32_t state[8], const uint8_t *data, size_t blocks) { (void)state; (void)data; (void)blocks; }
+void ciport_minhash_avx2(const uint64_t *shingles, size_t count, const uint64_t *a, const uint64_t *b, uint32_t *mins) {
+    (void)shingles; (void)count; (void)a; (void)b; (void)mins;
+}
+
+#endif
