@@ -210,3 +210,37 @@ struct ValidatorDifferentialTests {
     }
 }
 
+/// The validator's length-switched keyword tests (Validator+Keywords.swift) answer as the sets do.
+struct ValidatorKeywordTests {
+    static let tables: [(name: String, set: Set<String>, fast: @Sendable (String) -> Bool)] = [
+        ("GitHub jobKeys", GitHubChecks.jobKeys, GitHubChecks.isJobKey),
+        ("GitHub callerJobKeys", GitHubChecks.callerJobKeys, GitHubChecks.isCallerJobKey),
+        ("GitHub permissionScopes", GitHubChecks.permissionScopes, GitHubChecks.isPermissionScope),
+        ("GitLab topKeywords", GitLabChecks.topKeywords, GitLabChecks.isTopKeyword),
+        ("GitLab jobKeywords", GitLabChecks.jobKeywords, GitLabChecks.isJobKeyword),
+        ("GitLab defaultKeywords", GitLabChecks.defaultKeywords, GitLabChecks.isDefaultKeyword),
+        ("GitLab ruleKeys", GitLabChecks.ruleKeys, GitLabChecks.isRuleKey),
+        ("GitLab workflowRuleKeys", GitLabChecks.workflowRuleKeys, GitLabChecks.isWorkflowRuleKey),
+        ("GitLab variableKeys", GitLabChecks.variableKeys, GitLabChecks.isVariableKey),
+    ]
+
+    @Test func fastMembershipMatchesTheSets() {
+        var words = Set(Self.tables.flatMap(\.set))
+        // Near misses: every keyword cut, extended, recased, and with a look-alike character.
+        for w in Array(words) {
+            words.insert(String(w.dropLast()))
+            words.insert(w + "s")
+            words.insert(w.uppercased())
+            words.insert(w.replacingOccurrences(of: "_", with: "-"))
+            words.insert(w.replacingOccurrences(of: "-", with: "_"))
+            words.insert(w.replacingOccurrences(of: "e", with: "\u{0065}\u{0301}"))
+            words.insert("\u{212A}" + w)
+        }
+        words.formUnion(["", "<<", "K", "k", "\u{212A}", ".pre", "script ", " script", "scrip\u{0074}"])
+        for t in Self.tables {
+            for w in words {
+                #expect(t.fast(w) == t.set.contains(w), "\(t.name): '\(w)'")
+            }
+        }
+    }
+}
