@@ -8,7 +8,7 @@ struct GitHubChecks {
     private let root: YMapping
 
     static func run(_ root: YMapping) -> DiagnosticSink {
-        var c = GitHubChecks(root: root.merged())
+        var c = GitHubChecks(root: root.mergedKeys())
         c.check()
         return c.sink
     }
@@ -69,6 +69,49 @@ struct GitHubChecks {
         "dequeued",
     ]
     static let eventNames = Set(eventTypes.keys)
+    static let cronKeys: Set<String> = ["cron", "timezone"]
+    static let outputKeys: Set<String> = ["description", "value"]
+    static let secretKeys: Set<String> = ["description", "required"]
+    static let inputKeys: Set<String> = ["description", "required", "default", "type", "options", "deprecationMessage"]
+    static let dispatchInputTypes = ["string", "choice", "boolean", "number", "environment"]
+    static let callInputTypes = ["string", "boolean", "number"]
+    static let environmentKeys: Set<String> = ["name", "url", "deployment"]
+    static let runsOnKeys: Set<String> = ["group", "labels"]
+    static let strategyKeys: Set<String> = ["matrix", "fail-fast", "max-parallel"]
+    static let containerKeys: Set<String> = ["image", "credentials", "env", "ports", "volumes", "options"]
+    static let credentialKeys: Set<String> = ["username", "password"]
+    static let concurrencyKeys: Set<String> = ["group", "cancel-in-progress"]
+    static let defaultsKeys: Set<String> = ["run"]
+    static let defaultsRunKeys: Set<String> = ["shell", "working-directory"]
+    static let writeOrNone = ["write", "none"]
+    static let readOrNone = ["read", "none"]
+    static let readWriteOrNone = ["read", "write", "none"]
+    /// Filters that exclude each other: a list and its `-ignore` twin.
+    static let exclusiveFilters = [("branches", "branches-ignore"), ("tags", "tags-ignore"), ("paths", "paths-ignore")]
+    /// `filterKeys(event).contains(key)`, without building the set.
+    static func isFilterKey(_ key: String, of event: String) -> Bool {
+        switch event {
+        case "push":
+            switch key {
+            case "branches", "branches-ignore", "tags", "tags-ignore", "paths", "paths-ignore": return true
+            default: return false
+            }
+        case "pull_request", "pull_request_target":
+            switch key {
+            case "types", "branches", "branches-ignore", "paths", "paths-ignore": return true
+            default: return false
+            }
+        case "workflow_run":
+            switch key {
+            case "types", "workflows", "branches", "branches-ignore": return true
+            default: return false
+            }
+        case "workflow_dispatch": return key == "inputs"
+        case "workflow_call": return key == "inputs" || key == "outputs" || key == "secrets"
+        default: return key == "types" && (eventTypes[event]?.isEmpty == false || event == "repository_dispatch")
+        }
+    }
+
     /// Filter keys per event beyond `types`.
     static func filterKeys(_ event: String) -> Set<String> {
         switch event {
@@ -85,22 +128,38 @@ struct GitHubChecks {
     // MARK: Top level
 
     private mutating func check() {
-        for p in root.pairs where !Self.topKeys.contains(p.key.value) {
-            sink.error(p.key.pos, "unknown top-level key '\(p.key.value)'" + hint(p.key.value, among: Self.topKeys))
+        // One pass over the top level: unknown keys reported in order, the first of each known kept.
+        var on: YNode?, env: YNode?, permissions: YNode?, concurrency: YNode?, defaults: YNode?
+        var name: YNode?, runName: YNode?, jobsNode: YNode?
+        for p in root.pairs {
+            switch p.key.value {
+            case "on": if on == nil { on = p.value }
+            case "env": if env == nil { env = p.value }
+            case "permissions": if permissions == nil { permissions = p.value }
+            case "concurrency": if concurrency == nil { concurrency = p.value }
+            case "defaults": if defaults == nil { defaults = p.value }
+            case "name": if name == nil { name = p.value }
+            case "run-name": if runName == nil { runName = p.value }
+            case "jobs": if jobsNode == nil { jobsNode = p.value }
+            case "cache-mode": break
+            default:
+                sink.error(p.key.pos, "unknown top-level key '\(p.key.value)'" + hint(p.key.value, among: Self.topKeys))
+            }
         }
-        if root["on"] == nil { sink.error(root.pos, "a workflow needs 'on:' (the events that run it)") }
-        if let on = root["on"] { checkOn(on) }
-        if let e = root["env"] { checkEnv(e, "'env'") }
-        if let p = root["permissions"] { checkPermissions(p, "'permissions'") }
-        if let c = root["concurrency"] { checkConcurrency(c, "'concurrency'") }
-        if let d = root["defaults"] { checkDefaults(d, "'defaults'") }
-        for k in ["name", "run-name"] { if let v = root[k] { _ = string(v, "'\(k)'") } }
-        guard let jobsNode = root["jobs"] else { sink.error(root.pos, "a workflow needs 'jobs:'"); return }
+        if let on { checkOn(on) } else { sink.error(root.pos, "a workflow needs 'on:' (the events that run it)") }
+        if let e = env { checkEnv(e, "'env'") }
+        if let p = permissions { checkPermissions(p, "'permissions'") }
+        if let c = concurrency { checkConcurrency(c, "'concurrency'") }
+        if let d = defaults { checkDefaults(d, "'defaults'") }
+        if let v = name { _ = string(v, "'name'") }
+        if let v = runName { _ = string(v, "'run-name'") }
+        guard let jobsNode else { sink.error(root.pos, "a workflow needs 'jobs:'"); return }
         guard let jobs = mapping(jobsNode, "'jobs'") else { return }
         if jobs.pairs.isEmpty { sink.error(jobsNode.pos, "'jobs' is empty; a workflow needs at least one job") }
         for p in jobs.pairs { checkJob(p.key, p.value) }
         checkNeedsGraph(jobs)
-        checkExpressions(.mapping(root))
+        // As `checkExpressions(.mapping(root))`, without boxing the root in a node.
+        for i in root.pairs.indices.reversed() { checkExpressions(root.pairs[i].value) }
     }
 
     // MARK: Triggers
@@ -108,7 +167,7 @@ struct GitHubChecks {
     private mutating func checkOn(_ v: YNode) {
         switch v {
         case .scalar(let s):
-            if s.isNull { sink.error(v.pos, "'on' is empty; name at least one event"); return }
+            if s.isYAMLNull { sink.error(v.pos, "'on' is empty; name at least one event"); return }
             checkEventName(s)
         case .sequence(let q):
             if q.items.isEmpty { sink.error(v.pos, "'on' is an empty list; name at least one event") }
@@ -118,7 +177,7 @@ struct GitHubChecks {
             }
         case .mapping(let m):
             if m.pairs.isEmpty { sink.error(v.pos, "'on' is empty; name at least one event") }
-            for p in m.merged().pairs where checkEventName(p.key) {
+            for p in m.mergedKeys().pairs where checkEventName(p.key) {
                 checkEventFilters(p.key.value, p.value)
             }
         }
@@ -132,14 +191,14 @@ struct GitHubChecks {
     }
 
     private mutating func checkEventFilters(_ event: String, _ v: YNode) {
-        let what = "'on.\(event)'"
+        func what() -> String { "'on.\(event)'" }
         if event == "schedule" {
-            guard let q = list(v, what) else { return }
-            if q.items.isEmpty { sink.error(v.pos, "\(what) is an empty list") }
+            guard let q = list(v, what()) else { return }
+            if q.items.isEmpty { sink.error(v.pos, "\(what()) is an empty list") }
             for item in q.items {
-                guard let m = mapping(item, "an entry of \(what)", expected: "a mapping with 'cron'") else { continue }
-                checkKeys(m, ["cron", "timezone"], "an entry of \(what)")
-                guard let cron = m["cron"] else { sink.error(item.pos, "an entry of \(what) has no 'cron'"); continue }
+                guard let m = mapping(item, "an entry of \(what())", expected: "a mapping with 'cron'") else { continue }
+                checkKeys(m, Self.cronKeys, "an entry of \(what())")
+                guard let cron = m["cron"] else { sink.error(item.pos, "an entry of \(what()) has no 'cron'"); continue }
                 // Starter workflows carry placeholders such as `$cron-daily`, filled in on use.
                 if let c = string(cron, "'cron'"), !c.value.utf8.contains(UInt8(ascii: "$")) {
                     let fields = c.value.split(whereSeparator: { $0 == " " || $0 == "\t" }).count
@@ -148,25 +207,27 @@ struct GitHubChecks {
             }
             return
         }
-        if v.scalar?.isNull ?? false { return }
-        guard let m = mapping(v, what, expected: "a mapping of filters or nothing") else { return }
-        let allowed = Self.filterKeys(event)
-        for p in m.pairs where !allowed.contains(p.key.value) {
+        if v.scalar?.isYAMLNull ?? false { return }
+        guard let m = mapping(v, what(), expected: "a mapping of filters or nothing") else { return }
+        for p in m.pairs where !Self.isFilterKey(p.key.value, of: event) {
+            let allowed = Self.filterKeys(event)
             let hint = allowed.isEmpty ? " (\(event) takes no filters)" : hint(p.key.value, among: allowed)
-            sink.error(p.key.pos, "unknown key '\(p.key.value)' in \(what)\(hint)")
+            sink.error(p.key.pos, "unknown key '\(p.key.value)' in \(what())\(hint)")
         }
-        for (a, b) in [("branches", "branches-ignore"), ("tags", "tags-ignore"), ("paths", "paths-ignore")] {
+        // Both of a twin need two keys.
+        for (a, b) in Self.exclusiveFilters where m.pairs.count > 1 {
             if m[a] != nil, let other = m.pair(b) {
-                sink.error(other.key.pos, "\(what) cannot have both '\(a)' and '\(b)'; use '!' patterns in '\(a)' instead")
+                sink.error(other.key.pos, "\(what()) cannot have both '\(a)' and '\(b)'; use '!' patterns in '\(a)' instead")
             }
         }
-        for p in m.pairs where allowed.contains(p.key.value) {
-            let w = "'\(p.key.value)' of \(what)"
+        for p in m.pairs where Self.isFilterKey(p.key.value, of: event) {
+            let keyName = p.key.value
+            func w() -> String { "'\(keyName)' of \(what())" }
             switch p.key.value {
             case "branches", "branches-ignore", "tags", "tags-ignore", "paths", "paths-ignore", "workflows":
-                checkStringList(p.value, w, allowScalar: true)
+                checkStringList(p.value, w(), allowScalar: true)
             case "types":
-                checkStringList(p.value, w, allowScalar: true)
+                checkStringList(p.value, w(), allowScalar: true)
                 let known = Self.eventTypes[event] ?? []
                 guard !known.isEmpty else { continue }
                 for item in p.value.sequence?.items ?? [p.value] {
@@ -176,19 +237,19 @@ struct GitHubChecks {
                                      + hint(s.value, among: known))
                     }
                 }
-            case "inputs": checkInputs(p.value, w, dispatch: event == "workflow_dispatch")
+            case "inputs": checkInputs(p.value, w(), dispatch: event == "workflow_dispatch")
             case "outputs":
-                guard let om = mapping(p.value, w) else { continue }
+                guard let om = mapping(p.value, w()) else { continue }
                 for o in om.pairs {
-                    guard let omm = mapping(o.value, "output '\(o.key.value)' of \(what)") else { continue }
-                    checkKeys(omm, ["description", "value"], "output '\(o.key.value)' of \(what)")
-                    if omm["value"] == nil { sink.error(o.key.pos, "output '\(o.key.value)' of \(what) has no 'value'") }
+                    guard let omm = mapping(o.value, "output '\(o.key.value)' of \(what())") else { continue }
+                    checkKeys(omm, Self.outputKeys, "output '\(o.key.value)' of \(what())")
+                    if omm["value"] == nil { sink.error(o.key.pos, "output '\(o.key.value)' of \(what()) has no 'value'") }
                 }
             case "secrets":
-                guard let sm = mapping(p.value, w) else { continue }
-                for s in sm.pairs where !(s.value.scalar?.isNull ?? false) {
-                    guard let smm = mapping(s.value, "secret '\(s.key.value)' of \(what)") else { continue }
-                    checkKeys(smm, ["description", "required"], "secret '\(s.key.value)' of \(what)")
+                guard let sm = mapping(p.value, w()) else { continue }
+                for s in sm.pairs where !(s.value.scalar?.isYAMLNull ?? false) {
+                    guard let smm = mapping(s.value, "secret '\(s.key.value)' of \(what())") else { continue }
+                    checkKeys(smm, Self.secretKeys, "secret '\(s.key.value)' of \(what())")
                     if let r = smm["required"] { bool(r, "'required' of secret '\(s.key.value)'") }
                 }
             default: break
@@ -198,23 +259,24 @@ struct GitHubChecks {
 
     private mutating func checkInputs(_ v: YNode, _ what: @autoclosure () -> String, dispatch: Bool) {
         guard let m = mapping(v, what()) else { return }
-        let types = dispatch ? ["string", "choice", "boolean", "number", "environment"] : ["string", "boolean", "number"]
+        let types = dispatch ? Self.dispatchInputTypes : Self.callInputTypes
         for p in m.pairs {
-            let w = "input '\(p.key.value)'"
+            let keyName = p.key.value
+            func w() -> String { "input '\(keyName)'" }
             if !ValidationSupport.isIdentifier(p.key.value) {
-                sink.error(p.key.pos, "\(w) must start with a letter or '_' and contain only letters, digits, '-' and '_'")
+                sink.error(p.key.pos, "\(w()) must start with a letter or '_' and contain only letters, digits, '-' and '_'")
             }
-            if p.value.scalar?.isNull ?? false { continue }
-            guard let im = mapping(p.value, w) else { continue }
-            checkKeys(im, ["description", "required", "default", "type", "options", "deprecationMessage"], w)
-            if let r = im["required"] { bool(r, "'required' of \(w)") }
-            if let t = im["type"] { oneOf(t, "'type' of \(w)", types) }
+            if p.value.scalar?.isYAMLNull ?? false { continue }
+            guard let im = mapping(p.value, w()) else { continue }
+            checkKeys(im, Self.inputKeys, w())
+            if let r = im["required"] { bool(r, "'required' of \(w())") }
+            if let t = im["type"] { oneOf(t, "'type' of \(w())", types) }
             if im["type"]?.string == "choice" {
-                if let o = im["options"] { checkStringList(o, "'options' of \(w)") } else {
-                    sink.error(p.key.pos, "\(w) is a 'choice' but has no 'options'")
+                if let o = im["options"] { checkStringList(o, "'options' of \(w())") } else {
+                    sink.error(p.key.pos, "\(w()) is a 'choice' but has no 'options'")
                 }
             }
-            if !dispatch, im["type"] == nil { sink.error(p.key.pos, "\(w) of 'workflow_call' needs a 'type'") }
+            if !dispatch, im["type"] == nil { sink.error(p.key.pos, "\(w()) of 'workflow_call' needs a 'type'") }
         }
     }
 
@@ -222,34 +284,35 @@ struct GitHubChecks {
 
     private mutating func checkJob(_ key: YScalar, _ v: YNode) {
         let id = key.value
-        let owner = "job '\(id)'"
+        func owner() -> String { "job '\(id)'" }
         if !ValidationSupport.isIdentifier(id) {
             sink.error(key.pos, "job id '\(id)' must start with a letter or '_' and contain only letters, digits, '-' and '_'")
         }
-        guard let m = mapping(v, owner) else { return }
+        guard let m = mapping(v, owner()) else { return }
         let caller = m["uses"] != nil
-        let allowed = caller ? Self.callerJobKeys : Self.jobKeys
-        for p in m.pairs where !allowed.contains(p.key.value) {
-            if caller, Self.jobKeys.contains(p.key.value) {
-                sink.error(p.key.pos, "'\(p.key.value)' cannot be used in \(owner), which calls a reusable workflow with 'uses'")
+        for p in m.pairs where !(caller ? Self.isCallerJobKey(p.key.value) : Self.isJobKey(p.key.value)) {
+            let allowed = caller ? Self.callerJobKeys : Self.jobKeys
+            if caller, Self.isJobKey(p.key.value) {
+                sink.error(p.key.pos, "'\(p.key.value)' cannot be used in \(owner()), which calls a reusable workflow with 'uses'")
             } else {
-                sink.error(p.key.pos, "unknown key '\(p.key.value)' in \(owner)" + hint(p.key.value, among: allowed))
+                sink.error(p.key.pos, "unknown key '\(p.key.value)' in \(owner())" + hint(p.key.value, among: allowed))
             }
         }
         if caller {
-            if let u = m["uses"], let s = string(u, "'uses' of \(owner)"), !isWorkflowRef(s.value) {
-                sink.error(u.pos, "'uses' of \(owner) must name a reusable workflow (./.github/workflows/x.yml or owner/repo/.github/workflows/x.yml@ref)")
+            if let u = m["uses"], let s = string(u, "'uses' of \(owner())"), !isWorkflowRef(s.value) {
+                sink.error(u.pos, "'uses' of \(owner()) must name a reusable workflow (./.github/workflows/x.yml or owner/repo/.github/workflows/x.yml@ref)")
             }
-            if let w = m["with"] { _ = mapping(w, "'with' of \(owner)") }
+            if let w = m["with"] { _ = mapping(w, "'with' of \(owner())") }
             if let s = m["secrets"], s.string != "inherit" {
-                _ = mapping(s, "'secrets' of \(owner)", expected: "'inherit' or a mapping")
+                _ = mapping(s, "'secrets' of \(owner())", expected: "'inherit' or a mapping")
             }
         } else {
-            if m["runs-on"] == nil { sink.error(key.pos, "\(owner) has no 'runs-on' (or 'uses' for a reusable workflow)") }
-            if m["steps"] == nil { sink.error(key.pos, "\(owner) has no 'steps' (or 'uses' for a reusable workflow)") }
+            if m["runs-on"] == nil { sink.error(key.pos, "\(owner()) has no 'runs-on' (or 'uses' for a reusable workflow)") }
+            if m["steps"] == nil { sink.error(key.pos, "\(owner()) has no 'steps' (or 'uses' for a reusable workflow)") }
         }
         for p in m.pairs {
-            func w() -> String { "'\(p.key.value)' of \(owner)" }
+            let keyName = p.key.value  // captured alone: a closure copies what it captures
+            func w() -> String { "'\(keyName)' of \(owner())" }
             let v = p.value
             switch p.key.value {
             case "name", "if": _ = string(v, w())
@@ -259,24 +322,24 @@ struct GitHubChecks {
             case "environment":
                 if v.scalar != nil { _ = string(v, w()); continue }
                 guard let em = mapping(v, w(), expected: "a name or a mapping with 'name'") else { continue }
-                checkKeys(em, ["name", "url", "deployment"], w())
+                checkKeys(em, Self.environmentKeys, w())
                 if em["name"] == nil { sink.error(v.pos, "\(w()) has no 'name'") }
             case "concurrency": checkConcurrency(v, w())
             case "outputs":
                 guard let om = mapping(v, w()) else { continue }
                 for o in om.pairs where o.value.scalar == nil {
-                    sink.error(o.value.pos, "output '\(o.key.value)' of \(owner) must be a string, not \(o.value.kindName)")
+                    sink.error(o.value.pos, "output '\(o.key.value)' of \(owner()) must be a string, not \(o.value.kindName)")
                 }
             case "env": checkEnv(v, w())
             case "defaults": checkDefaults(v, w())
-            case "steps": checkSteps(v, owner)
+            case "steps": checkSteps(v, owner())
             case "timeout-minutes": number(v, w())
             case "continue-on-error": bool(v, w())
             case "strategy": checkStrategy(v, w())
             case "container": checkContainer(v, w())
             case "services":
                 guard let sm = mapping(v, w()) else { continue }
-                for s in sm.pairs { checkContainer(s.value, "service '\(s.key.value)' of \(owner)") }
+                for s in sm.pairs { checkContainer(s.value, "service '\(s.key.value)' of \(owner())") }
             default: break
             }
         }
@@ -295,7 +358,7 @@ struct GitHubChecks {
         case .scalar: _ = string(v, w())
         case .sequence: checkStringList(v, w())
         case .mapping(let m):
-            checkKeys(m, ["group", "labels"], w())
+            checkKeys(m, Self.runsOnKeys, w())
             if m["group"] == nil, m["labels"] == nil { sink.error(v.pos, "\(w()) needs 'group' or 'labels'") }
             if let g = m["group"] { _ = string(g, "'group' of \(w())") }
             if let l = m["labels"] { checkStringList(l, "'labels' of \(w())", allowScalar: true) }
@@ -306,43 +369,45 @@ struct GitHubChecks {
         guard let q = list(v, "'steps' of \(owner())") else { return }
         if q.items.isEmpty { sink.error(v.pos, "'steps' of \(owner()) is empty") }
         var ids: [String: SourcePos] = [:]
-        let ownerName = owner()
         for (i, item) in q.items.enumerated() {
             // Named only when a message needs it.
-            func label() -> String { "step \(i + 1) of \(ownerName)" }
+            func label() -> String { "step \(i + 1) of \(owner())" }
             guard let m = mapping(item, label()) else { continue }
             // One pass over the step's keys (the first of a repeated key counts, as `m[key]`).
-            var run: YMapping.Pair?, uses: YMapping.Pair?, with: YMapping.Pair?, shell: YMapping.Pair?, dir: YMapping.Pair?
+            // Pairs by their number in `m.pairs` (a pair is four references to copy).
+            var run: Int?, uses: Int?, with: Int?, shell: Int?, dir: Int?
             var idNode: YNode?, name: YNode?, cond: YNode?, env: YNode?, coe: YNode?, timeout: YNode?
-            for p in m.pairs {
-                switch p.key.value {
-                case "run": if run == nil { run = p }
-                case "uses": if uses == nil { uses = p }
-                case "with": if with == nil { with = p }
-                case "shell": if shell == nil { shell = p }
-                case "working-directory": if dir == nil { dir = p }
-                case "id": if idNode == nil { idNode = p.value }
-                case "name": if name == nil { name = p.value }
-                case "if": if cond == nil { cond = p.value }
-                case "env": if env == nil { env = p.value }
-                case "continue-on-error": if coe == nil { coe = p.value }
-                case "timeout-minutes": if timeout == nil { timeout = p.value }
+            for k in m.pairs.indices {
+                switch m.pairs[k].key.value {
+                case "run": if run == nil { run = k }
+                case "uses": if uses == nil { uses = k }
+                case "with": if with == nil { with = k }
+                case "shell": if shell == nil { shell = k }
+                case "working-directory": if dir == nil { dir = k }
+                case "id": if idNode == nil { idNode = m.pairs[k].value }
+                case "name": if name == nil { name = m.pairs[k].value }
+                case "if": if cond == nil { cond = m.pairs[k].value }
+                case "env": if env == nil { env = m.pairs[k].value }
+                case "continue-on-error": if coe == nil { coe = m.pairs[k].value }
+                case "timeout-minutes": if timeout == nil { timeout = m.pairs[k].value }
                 default:
-                    sink.error(p.key.pos, "unknown key '\(p.key.value)' in \(label())" + hint(p.key.value, among: Self.stepKeys))
+                    let key = m.pairs[k].key
+                    sink.error(key.pos, "unknown key '\(key.value)' in \(label())" + hint(key.value, among: Self.stepKeys))
                 }
             }
             switch (run, uses) {
             case (nil, nil): sink.error(item.pos, "\(label()) needs 'run' or 'uses'")
-            case (.some, .some(let u)): sink.error(u.key.pos, "\(label()) has both 'run' and 'uses'; a step does one")
+            case (.some, .some(let u)): sink.error(m.pairs[u].key.pos, "\(label()) has both 'run' and 'uses'; a step does one")
             case (.some(let r), nil):
-                _ = string(r.value, "'run' of \(label())")
-                if let w = with { sink.error(w.key.pos, "'with' in \(label()) only applies to 'uses' steps") }
+                _ = string(m.pairs[r].value, "'run' of \(label())")
+                if let w = with { sink.error(m.pairs[w].key.pos, "'with' in \(label()) only applies to 'uses' steps") }
             case (nil, .some(let u)):
-                if let s = string(u.value, "'uses' of \(label())"), !isActionRef(s.value) {
-                    sink.error(u.value.pos, "'uses' of \(label()) must be owner/repo@ref, ./path or docker://image, not '\(s.value)'")
+                let uv = m.pairs[u].value
+                if let s = string(uv, "'uses' of \(label())"), !isActionRef(s.value) {
+                    sink.error(uv.pos, "'uses' of \(label()) must be owner/repo@ref, ./path or docker://image, not '\(s.value)'")
                 }
-                if let x = shell { sink.error(x.key.pos, "'shell' in \(label()) only applies to 'run' steps") }
-                if let x = dir { sink.error(x.key.pos, "'working-directory' in \(label()) only applies to 'run' steps") }
+                if let x = shell { sink.error(m.pairs[x].key.pos, "'shell' in \(label()) only applies to 'run' steps") }
+                if let x = dir { sink.error(m.pairs[x].key.pos, "'working-directory' in \(label()) only applies to 'run' steps") }
             }
             if let idNode, let id = string(idNode, "'id' of \(label())") {
                 if !ValidationSupport.hasExpression(id.value), !ValidationSupport.isIdentifier(id.value) {
@@ -356,10 +421,10 @@ struct GitHubChecks {
             }
             if let x = name { _ = string(x, "'name' of \(label())") }
             if let x = cond { _ = string(x, "'if' of \(label())") }
-            if let x = shell?.value { _ = string(x, "'shell' of \(label())") }
-            if let x = dir?.value { _ = string(x, "'working-directory' of \(label())") }
+            if let x = shell { _ = string(m.pairs[x].value, "'shell' of \(label())") }
+            if let x = dir { _ = string(m.pairs[x].value, "'working-directory' of \(label())") }
             if let e = env { checkEnv(e, "'env' of \(label())") }
-            if let w = with?.value { _ = mapping(w, "'with' of \(label())") }
+            if let w = with { _ = mapping(m.pairs[w].value, "'with' of \(label())") }
             if let c = coe { bool(c, "'continue-on-error' of \(label())") }
             if let t = timeout { number(t, "'timeout-minutes' of \(label())") }
         }
@@ -383,20 +448,20 @@ struct GitHubChecks {
     private mutating func checkStrategy(_ v: YNode, _ w: @autoclosure () -> String) {
         if isExpression(v) { return }
         guard let m = mapping(v, w()) else { return }
-        checkKeys(m, ["matrix", "fail-fast", "max-parallel"], w())
+        checkKeys(m, Self.strategyKeys, w())
         if let f = m["fail-fast"] { bool(f, "'fail-fast' of \(w())") }
         if let mp = m["max-parallel"] { number(mp, "'max-parallel' of \(w())") }
         guard let mx = m["matrix"], !isExpression(mx) else { return }
-        let mw = "'matrix' of \(w())"
-        guard let mm = mapping(mx, mw) else { return }
-        if mm.pairs.isEmpty { sink.error(mx.pos, "\(mw) is empty") }
+        func mw() -> String { "'matrix' of \(w())" }
+        guard let mm = mapping(mx, mw()) else { return }
+        if mm.pairs.isEmpty { sink.error(mx.pos, "\(mw()) is empty") }
         for p in mm.pairs {
             if isExpression(p.value) { continue }
             switch p.key.value {
             case "include", "exclude":
-                guard let q = list(p.value, "'\(p.key.value)' of \(mw)") else { continue }
+                guard let q = list(p.value, "'\(p.key.value)' of \(mw())") else { continue }
                 for item in q.items where !isExpression(item) {
-                    _ = mapping(item, "an entry of '\(p.key.value)' of \(mw)")
+                    _ = mapping(item, "an entry of '\(p.key.value)' of \(mw())")
                 }
             default:
                 guard let q = list(p.value, "matrix variable '\(p.key.value)'") else { continue }
@@ -408,13 +473,14 @@ struct GitHubChecks {
     private mutating func checkContainer(_ v: YNode, _ w: @autoclosure () -> String) {
         if v.scalar != nil { _ = string(v, w()); return }
         guard let m = mapping(v, w(), expected: "an image name or a mapping with 'image'") else { return }
-        checkKeys(m, ["image", "credentials", "env", "ports", "volumes", "options"], w())
+        checkKeys(m, Self.containerKeys, w())
         if m["image"] == nil { sink.error(v.pos, "\(w()) has no 'image'") }
         if let c = m["credentials"], let cm = mapping(c, "'credentials' of \(w())") {
-            checkKeys(cm, ["username", "password"], "'credentials' of \(w())")
+            checkKeys(cm, Self.credentialKeys, "'credentials' of \(w())")
         }
         if let e = m["env"] { checkEnv(e, "'env' of \(w())") }
-        for k in ["ports", "volumes"] { if let x = m[k] { checkStringList(x, "'\(k)' of \(w())") } }
+        if let x = m["ports"] { checkStringList(x, "'ports' of \(w())") }
+        if let x = m["volumes"] { checkStringList(x, "'volumes' of \(w())") }
     }
 
     // MARK: Shared shapes
@@ -427,18 +493,18 @@ struct GitHubChecks {
             }
             return
         }
-        if v.scalar?.isNull ?? false { return }
+        if v.scalar?.isYAMLNull ?? false { return }
         guard let m = mapping(v, w(), expected: "read-all, write-all or a mapping of scopes") else { return }
         for p in m.pairs {
-            guard Self.permissionScopes.contains(p.key.value) else {
+            guard Self.isPermissionScope(p.key.value) else {
                 sink.error(p.key.pos, "unknown permission scope '\(p.key.value)' in \(w())"
                            + hint(p.key.value, among: Self.permissionScopes))
                 continue
             }
             let allowed: [String] = switch p.key.value {
-            case "id-token": ["write", "none"]
-            case "models", "vulnerability-alerts": ["read", "none"]
-            default: ["read", "write", "none"]
+            case "id-token": Self.writeOrNone
+            case "models", "vulnerability-alerts": Self.readOrNone
+            default: Self.readWriteOrNone
             }
             oneOf(p.value, "permission '\(p.key.value)'", allowed)
         }
@@ -447,21 +513,21 @@ struct GitHubChecks {
     private mutating func checkConcurrency(_ v: YNode, _ w: @autoclosure () -> String) {
         if v.scalar != nil { _ = string(v, w()); return }
         guard let m = mapping(v, w(), expected: "a group name or a mapping with 'group'") else { return }
-        checkKeys(m, ["group", "cancel-in-progress"], w())
+        checkKeys(m, Self.concurrencyKeys, w())
         if m["group"] == nil { sink.error(v.pos, "\(w()) has no 'group'") }
         if let c = m["cancel-in-progress"] { bool(c, "'cancel-in-progress' of \(w())") }
     }
 
     private mutating func checkDefaults(_ v: YNode, _ w: @autoclosure () -> String) {
         guard let m = mapping(v, w()) else { return }
-        checkKeys(m, ["run"], w())
+        checkKeys(m, Self.defaultsKeys, w())
         if let r = m["run"], let rm = mapping(r, "'run' of \(w())") {
-            checkKeys(rm, ["shell", "working-directory"], "'run' of \(w())")
+            checkKeys(rm, Self.defaultsRunKeys, "'run' of \(w())")
         }
     }
 
     private mutating func checkEnv(_ v: YNode, _ w: @autoclosure () -> String) {
-        if isExpression(v) || (v.scalar?.isNull ?? false) { return }
+        if isExpression(v) || (v.scalar?.isYAMLNull ?? false) { return }
         guard let m = mapping(v, w()) else { return }
         for p in m.pairs where p.value.scalar == nil {
             sink.error(p.value.pos, "variable '\(p.key.value)' in \(w()) must be a string, number or boolean, not \(p.value.kindName)")
@@ -471,21 +537,37 @@ struct GitHubChecks {
     // MARK: needs
 
     private mutating func checkNeedsGraph(_ jobs: YMapping) {
+        // Most workflows are small: a job is found by scanning them (the last of a name, as a table
+        // filled in order gives); a large one gets a table.
+        let n = jobs.pairs.count
         var index: [String: Int] = [:]
-        for (i, p) in jobs.pairs.enumerated() { index[p.key.value] = i }
-        var edges = [[(to: Int, pos: SourcePos)]](repeating: [], count: jobs.pairs.count)
+        if n > 12 { for (i, p) in jobs.pairs.enumerated() { index[p.key.value] = i } }
+        func job(_ name: String) -> Int? {
+            if n > 12 { return index[name] }
+            var i = n
+            while i > 0 {
+                i -= 1
+                if jobs.pairs[i].key.value == name { return i }
+            }
+            return nil
+        }
+        var edges: [[(to: Int, pos: SourcePos)]] = []
+        var onlyBackward = true  // every need on an earlier job: no cycle can close
         for (i, p) in jobs.pairs.enumerated() {
-            guard let needs = p.value.mapping?["needs"] else { continue }
+            guard case .mapping(let m) = p.value, let needs = m["needs"] else { continue }
             for item in needs.sequence?.items ?? [needs] {
                 guard let s = item.nonNullScalar else { continue }
-                guard let t = index[s.value] else {
+                guard let t = job(s.value) else {
                     sink.error(item.pos, "job '\(p.key.value)' needs '\(s.value)', which is not a job in this workflow"
                                + hint(s.value, among: jobs.keys))
                     continue
                 }
+                if edges.isEmpty { edges = Array(repeating: [], count: n) }
                 edges[i].append((t, item.pos))
+                if t >= i { onlyBackward = false }
             }
         }
+        if edges.isEmpty || onlyBackward { return }  // no cycle: jobs only need earlier ones
         for c in needsCycles(edges, names: jobs.keys) { sink.error(c.pos, "'needs' cycle: " + c.cycle) }
     }
 
@@ -571,7 +653,7 @@ struct GitHubChecks {
             sink.error(v.pos, "\(what()) must be \(expected), not \(v.kindName)")
             return nil
         }
-        return m.merged()
+        return m.mergedKeys()
     }
 
     private mutating func list(_ v: YNode, _ what: @autoclosure () -> String) -> YSequence? {
@@ -585,7 +667,7 @@ struct GitHubChecks {
     private mutating func checkStringList(_ v: YNode, _ what: @autoclosure () -> String, allowScalar: Bool = false) {
         switch v {
         case .scalar(let s):
-            if allowScalar && !s.isNull || isExpression(v) { return }
+            if allowScalar && !s.isYAMLNull || isExpression(v) { return }
             sink.error(v.pos, "\(what()) must be a list of strings, not \(v.kindName)")
         case .mapping:
             sink.error(v.pos, "\(what()) must be a list of strings, not a mapping")

@@ -116,13 +116,30 @@ enum ValidationSupport {
     }
 }
 
+extension YScalar {
+    /// `isNull`, with the length looked at first: every null spelling is ASCII of at most four
+    /// bytes (so an equal string has that length), and most values are longer.
+    var isYAMLNull: Bool { value.utf8.count <= 4 && isNull }
+}
+
+extension YMapping {
+    /// `merged()`, answering at once for the usual mapping with no merge key (`<<` is two bytes,
+    /// so a key equal to it has two bytes).
+    func mergedKeys() -> YMapping {
+        for p in pairs where p.key.value.utf8.count == 2 && p.key.value == "<<" && p.key.style == .plain {
+            return merged()
+        }
+        return self
+    }
+}
+
 extension YNode {
     /// A GitLab `!reference [job, key]` tag: its value is only known once GitLab resolves it.
     var isReference: Bool { tag == "!reference" }
 
     /// A plain or quoted scalar that is not YAML null.
     var nonNullScalar: YScalar? {
-        guard let s = scalar, !s.isNull else { return nil }
+        guard let s = scalar, !s.isYAMLNull else { return nil }
         return s
     }
 }
@@ -132,8 +149,10 @@ extension YNode {
 func needsCycles(_ edges: [[(to: Int, pos: SourcePos)]], names: [String]) -> [(pos: SourcePos, cycle: String)] {
     var found: [(pos: SourcePos, cycle: String)] = []
     var color = [UInt8](repeating: 0, count: edges.count) // 0 new, 1 on the stack, 2 done
+    var stack: [(node: Int, next: Int)] = []  // empty after each start: one buffer for all
     for start in edges.indices where color[start] == 0 {
-        var stack: [(node: Int, next: Int)] = [(start, 0)]
+        if edges[start].isEmpty { color[start] = 2; continue }  // a job that needs nothing closes no cycle
+        stack.append((start, 0))
         color[start] = 1
         while let top = stack.last {
             if top.next < edges[top.node].count {

@@ -71,8 +71,13 @@ struct DiagnosticSink {
     mutating func warning(_ pos: SourcePos, _ message: String) { add(pos, .warning, message) }
 
     func sorted() -> [Diagnostic] {
+        // Most files have no diagnostics, or already in order: nothing to sort.
+        if items.count < 2 { return items }
+        var inOrder = true
+        for i in 1..<items.count where items[i].pos < items[i - 1].pos { inOrder = false; break }
+        if inOrder { return items }
         // Stable: diagnostics at the same position keep the order they were found in.
-        items.enumerated().sorted { a, b in
+        return items.enumerated().sorted { a, b in
             a.element.pos == b.element.pos ? a.offset < b.offset : a.element.pos < b.element.pos
         }.map(\.element)
     }
