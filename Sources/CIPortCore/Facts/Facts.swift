@@ -113,9 +113,17 @@ public enum Facts {
         let d = p.dialect
         // Matrix values are read as `${{ matrix.node-version }}` on GitHub and `$NODE_VERSION` on
         // GitLab (and in what the catalog writes for GitHub actions): both spellings are axes.
-        let axisNames = p.jobs.flatMap { j in (j.matrix?.axes.map(\.name) ?? []) + (j.matrix?.include.flatMap { $0.map(\.key) } ?? []) }
-        let axesAll = Set(axisNames + axisNames.map { Expressions.variableName(forMatrixAxis: $0) })
-        func norm(_ s: String) -> String { normalize(Expressions.neutral(s, dialect: d, matrixAxes: axesAll)) }
+        var axesAll: Set<String> = []
+        if p.jobs.contains(where: { $0.matrix != nil }) {
+            let axisNames = p.jobs.flatMap { j in (j.matrix?.axes.map(\.name) ?? []) + (j.matrix?.include.flatMap { $0.map(\.key) } ?? []) }
+            axesAll = Set(axisNames + axisNames.map { Expressions.variableName(forMatrixAxis: $0) })
+        }
+        func norm(_ s: String) -> String {
+            // Text without a `$` has nothing to make neutral: the neutral form only collapses its
+            // whitespace, as `normalize` does.
+            if !mayHaveDollar(s) { return normalize(s) }
+            return normalize(Expressions.neutral(s, dialect: d, matrixAxes: axesAll))
+        }
 
         for t in p.triggers {
             let event = t.event == .other ? t.rawEvent : t.event.rawValue
@@ -133,7 +141,7 @@ public enum Facts {
         // Jobs are read in place (iterating the array copied each job, a few dozen fields), and
         // their stage names once for the stage-order rule, which asks for them per job.
         p.jobs.withUnsafeBufferPointer { jobs in
-            let stageNames = jobs.indices.map { stageName(jobs[$0]) }
+            var stageNames: [String]?  // read when the first job needs them (GitLab's stage order)
             for k in jobs.indices {
                 let job = jobs.baseAddress! + k
                 let j = job.pointee.id
@@ -147,20 +155,22 @@ public enum Facts {
                 let after = hasPhase(job.pointee.steps, .after) ? [] : p.defaults.afterSteps
                 // The three lists in turn, each step read in place: concatenating them and iterating
                 // copied every step (a dozen fields) three times.
-                for list in [before, job.pointee.steps, after] {
+                func read(_ list: [Step]) {
                     list.withUnsafeBufferPointer { steps in
                         for k in steps.indices {
                             let step = steps.baseAddress! + k
                             switch step.pointee.action {
                             case .run(let script):
-                                lines += commandLines(script)
+                                commandLines(script, into: &lines)
                             case .uses(let ref):
+                                // Checkout steps are plumbing: known so without rendering them.
+                                if catalog.isImplicit(step.pointee) { continue }
                                 if let t = catalog.translate(step.pointee, dialect: d) {
                                     if t.implicit { continue }
                                     if let img = t.image { images.append(img) }
                                     caches += t.caches
                                     if let a = t.artifacts { artifactPaths += a.paths }
-                                    for s in t.script { lines += commandLines(s) }
+                                    for s in t.script { commandLines(s, into: &lines) }
                                 } else {
                                     lines.append("uses " + normalizeActionRef(ref))
                                 }
@@ -168,12 +178,29 @@ public enum Facts {
                         }
                     }
                 }
+                if !before.isEmpty { read(before) }
+                read(job.pointee.steps)
+                if !after.isEmpty { read(after) }
+                // Repeated lines counted in a list searched in turn while a job has few lines (a
+                // dictionary hashed every line), in a dictionary beyond.
                 var seen: [String: Int] = [:]
-                seen.reserveCapacity(lines.count)
+                var seenList: [(line: String, count: Int)] = []
+                let useList = lines.count <= 32
+                if useList { seenList.reserveCapacity(lines.count) } else { seen.reserveCapacity(lines.count) }
                 var previous: String?
                 for line in lines {
                     let n = norm(line)
-                    let count = Self.increment(&seen[n, default: 0])
+                    let count: Int
+                    if useList {
+                        if let k = seenList.firstIndex(where: { $0.line == n }) {
+                            count = Self.increment(&seenList[k].count)
+                        } else {
+                            seenList.append((n, 1))
+                            count = 1
+                        }
+                    } else {
+                        count = Self.increment(&seen[n, default: 0])
+                    }
                     let key = count > 1 ? "\(n)#\(count)" : n
                     facts.append(Fact(.runs, job: j, [key]))
                     if let previous { facts.append(Fact(.then, job: j, [previous, key])) }
@@ -202,8 +229,10 @@ public enum Facts {
                     for n in job.pointee.needs where n.project == nil { facts.append(Fact(.needs, job: j, [n.job])) }
                 } else {
                     let mine = stageIndex(job.pointee, stageOrder)
-                    if let prev = stageOrder[..<mine].last(where: { s in stageNames.contains(s) }) {
-                        for (o, name) in stageNames.enumerated() where name == prev { facts.append(Fact(.needs, job: j, [jobs[o].id])) }
+                    if stageNames == nil { stageNames = jobs.indices.map { stageName(jobs[$0]) } }
+                    let names = stageNames!
+                    if let prev = stageOrder[..<mine].last(where: { s in names.contains(s) }) {
+                        for (o, name) in names.enumerated() where name == prev { facts.append(Fact(.needs, job: j, [jobs[o].id])) }
                     }
                 }
                 if let w = job.pointee.when, w != .onSuccess { facts.append(Fact(.when, job: j, [w.rawValue])) }
@@ -399,36 +428,52 @@ public enum Facts {
     /// (ending in `\`) joined into one command. Works on UTF-8 bytes: it runs for every line of
     /// every file that is scored.
     static func commandLines(_ script: String) -> [String] {
-        if let lines = script.utf8.withContiguousStorageIfAvailable({ commandLines(bytes: $0) }) { return lines }
-        return commandLines(bytes: Array(script.utf8)[...])
+        var out: [String] = []
+        commandLines(script, into: &out)
+        return out
     }
 
-    static func commandLines<C: BidirectionalCollection<UInt8>>(bytes script: C) -> [String] {
-        var out: [String] = []
+    /// `commandLines`, appended to `out`.
+    static func commandLines(_ script: String, into out: inout [String]) {
+        var script = script
+        script.withUTF8 { commandLines(bytes: $0, into: &out) }
+    }
+
+    /// `commandLines` over the script's bytes, line by line in place (splitting built a list of
+    /// the lines first).
+    static func commandLines(bytes b: UnsafeBufferPointer<UInt8>, into out: inout [String]) {
         var pending: [UInt8] = []
-        func isBlank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D }
-        for raw in script.split(separator: 0x0A, omittingEmptySubsequences: true) {
-            var line = raw[...]
-            while let f = line.first, isBlank(f) { line = line.dropFirst() }
-            while let l = line.last, isBlank(l) { line = line.dropLast() }
-            if line.isEmpty || line.first == UInt8(ascii: "#") { continue }
-            if line.last == UInt8(ascii: "\\") {
-                line = line.dropLast()
-                while let l = line.last, isBlank(l) { line = line.dropLast() }
-                pending.append(contentsOf: line)
+        @inline(__always) func isBlank(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0D }
+        let n = b.count
+        var next = 0
+        while next < n {
+            var lo = next, hi = next
+            while hi < n && b[hi] != 0x0A { hi += 1 }
+            next = hi + 1
+            while lo < hi, isBlank(b[lo]) { lo += 1 }
+            while hi > lo, isBlank(b[hi - 1]) { hi -= 1 }
+            if lo == hi || b[lo] == UInt8(ascii: "#") { continue }
+            if b[hi - 1] == UInt8(ascii: "\\") {
+                hi -= 1
+                while hi > lo, isBlank(b[hi - 1]) { hi -= 1 }
+                pending.append(contentsOf: UnsafeBufferPointer(rebasing: b[lo..<hi]))
                 pending.append(0x20)
                 continue
             }
             if pending.isEmpty {
-                out.append(normalize(bytes: line))
+                out.append(normalize(bytes: UnsafeBufferPointer(rebasing: b[lo..<hi])))
             } else {
-                pending.append(contentsOf: line)
+                pending.append(contentsOf: UnsafeBufferPointer(rebasing: b[lo..<hi]))
                 out.append(normalize(bytes: pending))
                 pending.removeAll(keepingCapacity: true)
             }
         }
         if !pending.isEmpty { out.append(normalize(bytes: pending)) }
-        return out
+    }
+
+    /// Whether the text has a `$` byte (false means it certainly has none).
+    static func mayHaveDollar(_ s: String) -> Bool {
+        s.utf8.withContiguousStorageIfAvailable { $0.contains(0x24) } ?? true
     }
 
     /// Runs of spaces, tabs and line breaks collapsed to one space, none at either end.
