@@ -76,6 +76,17 @@ struct FactsDifferentialTests {
         #expect(sets.count > 200)  // 260 of the 400 read with seed 0xFAC75
     }
 
+    @Test func jobKeysCompareAsNormalizedNames() {
+        var rng = DiffRandom(seed: 7)
+        let pieces = ["a", "B", "z", "Z", "0", "9", "-", "_", " ", ".", "\u{212A}", "k", "K", "é", "e\u{301}", "É", "\r\n", "ß", "\u{301}", "/", "ǅ"]
+        for _ in 0..<20000 {
+            let a = (0..<Int(rng.next() % 6)).map { _ in Self.pick(pieces, &rng) }.joined()
+            var b = (0..<Int(rng.next() % 6)).map { _ in Self.pick(pieces, &rng) }.joined()
+            if rng.next() % 3 == 0 { b = a.uppercased() + (rng.next() % 2 == 0 ? "-" : "") }
+            #expect(Facts.sameJobKey(a, b) == (Facts.normalizeJobName(a) == Facts.normalizeJobName(b)), "\(a.debugDescription) \(b.debugDescription)")
+        }
+    }
+
     // MARK: Random pipelines
 
     static let words = ["build", "test", "lint", "deploy", "unit-tests", "Unit_Tests", "e2e", "docs", "release", "pages", "K\u{212A}", "café"]
