@@ -173,6 +173,19 @@ extension ActionCatalog {
         return renderer.renderOutputs()
     }
 
+    /// Whether `translate(step, dialect:)` certainly says `implicit` (`actions/checkout` with no
+    /// input that makes it write commands), found without rendering; false when it may not.
+    func isImplicit(_ step: Step) -> Bool {
+        guard let text = step.actionRef else { return false }
+        let ref = ActionRef(text)
+        guard let i = position(ref), let inputs = prepared[i].implicitUnlessGiven else { return false }
+        if inputs.isEmpty { return true }
+        // The renderer's `given`: non-blank `with:` values, and the ref for the entry's ref input.
+        for kv in step.with where inputs.contains(kv.key.lowercased()) && !FastText.isBlank(kv.value) { return false }
+        if let r = prepared[i].entry.refInput, inputs.contains(r.lowercased()), ref.meaningfulRef != nil { return false }
+        return true
+    }
+
     private func renderer(_ step: Step, _ text: String, dialect: Platform) -> ActionRenderer? {
         let ref = ActionRef(text)
         guard let i = position(ref) else { return nil }

@@ -81,9 +81,14 @@ final class PreparedEntry: Sendable {
     let raw: Set<String>
     /// `outputs` in name order.
     let outputs: [(name: String, template: String)]
+    /// For an `implicit` entry whose commands come only from options that apply when an input is
+    /// given (`actions/checkout`'s `ref`): those inputs, lower-cased, so that a step without them
+    /// is known to render `implicit` without rendering it; nil for other entries.
+    let implicitUnlessGiven: Set<String>?
 
     init(_ entry: ActionEntry) {
         self.entry = entry
+        implicitUnlessGiven = Self.implicitUnlessGiven(entry)
         outputs = (entry.outputs ?? [:]).sorted(by: { $0.key < $1.key }).map { ($0.key, $0.value) }
         knownInputs = entry.knownInputs
         var defaults: [String: String] = [:]
@@ -92,6 +97,18 @@ final class PreparedEntry: Sendable {
         secrets = Set((entry.secrets ?? []).map { $0.lowercased() })
         words = Dictionary((entry.words ?? [:]).map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { a, _ in a })
         raw = Set((entry.raw ?? []).map { $0.lowercased() })
+    }
+
+    /// `render()` writes commands only from the entry's `script` and from options that apply; an
+    /// option with neither `absent`, `equals` nor `not` applies exactly when its input is given.
+    private static func implicitUnlessGiven(_ entry: ActionEntry) -> Set<String>? {
+        guard entry.kind == .implicit, (entry.script ?? []).isEmpty else { return nil }
+        var inputs: Set<String> = []
+        for option in entry.options ?? [] where !(option.script ?? []).isEmpty {
+            guard option.absent != true, option.equals == nil, option.not == nil else { return nil }
+            inputs.insert(option.input.lowercased())
+        }
+        return inputs
     }
 }
 

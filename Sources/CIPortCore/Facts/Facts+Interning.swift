@@ -29,8 +29,8 @@ struct FactInterner {
         var k = Int(truncatingIfNeeded: h) & mask
         while hashes[k] != 0 {
             if hashes[k] == h {
-                let m = members[Int(slots[k])]
-                if m.kind == kind && m.args == args { return slots[k] }
+                let m = Int(slots[k])  // compared in place, not copied out
+                if members[m].kind == kind && members[m].args == args { return slots[k] }
             }
             k = (k + 1) & mask
         }

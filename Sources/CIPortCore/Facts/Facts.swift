@@ -66,10 +66,27 @@ public struct Fact: Hashable, Sendable, Comparable, CustomStringConvertible {
     }
 
     public var description: String {
-        var parts: [String] = []
-        if let job { parts.append(job) }
-        for a in args { parts.append(a.contains(" ") || a.contains(",") ? "\"\(a)\"" : a) }
-        return "\(kind.rawValue)(\(parts.joined(separator: ", ")))"
+        // `kind(job, arg, "arg with spaces")`, written in one string (was a list of parts joined).
+        var s = kind.rawValue
+        s += "("
+        var first = true
+        if let job {
+            s += job
+            first = false
+        }
+        for a in args {
+            if !first { s += ", " }
+            first = false
+            if a.contains(" ") || a.contains(",") {
+                s += "\""
+                s += a
+                s += "\""
+            } else {
+                s += a
+            }
+        }
+        s += ")"
+        return s
     }
 
     public static func < (a: Fact, b: Fact) -> Bool { a.description < b.description }
@@ -113,9 +130,17 @@ public enum Facts {
         let d = p.dialect
         // Matrix values are read as `${{ matrix.node-version }}` on GitHub and `$NODE_VERSION` on
         // GitLab (and in what the catalog writes for GitHub actions): both spellings are axes.
-        let axisNames = p.jobs.flatMap { j in (j.matrix?.axes.map(\.name) ?? []) + (j.matrix?.include.flatMap { $0.map(\.key) } ?? []) }
-        let axesAll = Set(axisNames + axisNames.map { Expressions.variableName(forMatrixAxis: $0) })
-        func norm(_ s: String) -> String { normalize(Expressions.neutral(s, dialect: d, matrixAxes: axesAll)) }
+        var axesAll: Set<String> = []
+        if p.jobs.contains(where: { $0.matrix != nil }) {
+            let axisNames = p.jobs.flatMap { j in (j.matrix?.axes.map(\.name) ?? []) + (j.matrix?.include.flatMap { $0.map(\.key) } ?? []) }
+            axesAll = Set(axisNames + axisNames.map { Expressions.variableName(forMatrixAxis: $0) })
+        }
+        func norm(_ s: String) -> String {
+            // Text without a `$` has nothing to make neutral: the neutral form only collapses its
+            // whitespace, as `normalize` does.
+            if !mayHaveDollar(s) { return normalize(s) }
+            return normalize(Expressions.neutral(s, dialect: d, matrixAxes: axesAll))
+        }
 
         for t in p.triggers {
             let event = t.event == .other ? t.rawEvent : t.event.rawValue
@@ -133,7 +158,7 @@ public enum Facts {
         // Jobs are read in place (iterating the array copied each job, a few dozen fields), and
         // their stage names once for the stage-order rule, which asks for them per job.
         p.jobs.withUnsafeBufferPointer { jobs in
-            let stageNames = jobs.indices.map { stageName(jobs[$0]) }
+            var stageNames: [String]?  // read when the first job needs them (GitLab's stage order)
             for k in jobs.indices {
                 let job = jobs.baseAddress! + k
                 let j = job.pointee.id
@@ -147,20 +172,22 @@ public enum Facts {
                 let after = hasPhase(job.pointee.steps, .after) ? [] : p.defaults.afterSteps
                 // The three lists in turn, each step read in place: concatenating them and iterating
                 // copied every step (a dozen fields) three times.
-                for list in [before, job.pointee.steps, after] {
+                func read(_ list: [Step]) {
                     list.withUnsafeBufferPointer { steps in
                         for k in steps.indices {
                             let step = steps.baseAddress! + k
                             switch step.pointee.action {
                             case .run(let script):
-                                lines += commandLines(script)
+                                commandLines(script, into: &lines)
                             case .uses(let ref):
+                                // Checkout steps are plumbing: known so without rendering them.
+                                if catalog.isImplicit(step.pointee) { continue }
                                 if let t = catalog.translate(step.pointee, dialect: d) {
                                     if t.implicit { continue }
                                     if let img = t.image { images.append(img) }
                                     caches += t.caches
                                     if let a = t.artifacts { artifactPaths += a.paths }
-                                    for s in t.script { lines += commandLines(s) }
+                                    for s in t.script { commandLines(s, into: &lines) }
                                 } else {
                                     lines.append("uses " + normalizeActionRef(ref))
                                 }
@@ -168,12 +195,29 @@ public enum Facts {
                         }
                     }
                 }
+                if !before.isEmpty { read(before) }
+                read(job.pointee.steps)
+                if !after.isEmpty { read(after) }
+                // Repeated lines counted in a list searched in turn while a job has few lines (a
+                // dictionary hashed every line), in a dictionary beyond.
                 var seen: [String: Int] = [:]
-                seen.reserveCapacity(lines.count)
+                var seenList: [(line: String, count: Int)] = []
+                let useList = lines.count <= 32
+                if useList { seenList.reserveCapacity(lines.count) } else { seen.reserveCapacity(lines.count) }
                 var previous: String?
                 for line in lines {
                     let n = norm(line)
-                    let count = Self.increment(&seen[n, default: 0])
+                    let count: Int
+                    if useList {
+                        if let k = seenList.firstIndex(where: { $0.line == n }) {
+                            count = Self.increment(&seenList[k].count)
+                        } else {
+                            seenList.append((n, 1))
+                            count = 1
+                        }
+                    } else {
+                        count = Self.increment(&seen[n, default: 0])
+                    }
                     let key = count > 1 ? "\(n)#\(count)" : n
                     facts.append(Fact(.runs, job: j, [key]))
                     if let previous { facts.append(Fact(.then, job: j, [previous, key])) }
@@ -202,8 +246,10 @@ public enum Facts {
                     for n in job.pointee.needs where n.project == nil { facts.append(Fact(.needs, job: j, [n.job])) }
                 } else {
                     let mine = stageIndex(job.pointee, stageOrder)
-                    if let prev = stageOrder[..<mine].last(where: { s in stageNames.contains(s) }) {
-                        for (o, name) in stageNames.enumerated() where name == prev { facts.append(Fact(.needs, job: j, [jobs[o].id])) }
+                    if stageNames == nil { stageNames = jobs.indices.map { stageName(jobs[$0]) } }
+                    let names = stageNames!
+                    if let prev = stageOrder[..<mine].last(where: { s in names.contains(s) }) {
+                        for (o, name) in names.enumerated() where name == prev { facts.append(Fact(.needs, job: j, [jobs[o].id])) }
                     }
                 }
                 if let w = job.pointee.when, w != .onSuccess { facts.append(Fact(.when, job: j, [w.rawValue])) }
@@ -233,6 +279,17 @@ public enum Facts {
 
     /// Scores `candidate` against `reference`, matching job names by best assignment.
     public static func score(_ candidate: Set<Fact>, against reference: Set<Fact>) -> FactScore {
+        // The same facts (a translation that kept everything): each job's pair with its own name
+        // scores 1.5, Jaccard 1 and the same-name bonus, above any other pair (at most 1.4), so
+        // the assignment pairs every job with itself and nothing is missing or extra.
+        if candidate == reference {
+            let common = candidate.count
+            let p = candidate.isEmpty ? (reference.isEmpty ? 1 : 0) : Double(common) / Double(candidate.count)
+            let r = reference.isEmpty ? (candidate.isEmpty ? 1 : 0) : Double(common) / Double(reference.count)
+            let f1 = p + r == 0 ? 0 : 2 * p * r / (p + r)
+            return FactScore(precision: p, recall: r, f1: f1, matched: common, missing: [], extra: [],
+                             jobMap: identityJobMap(candidate, reference))
+        }
         let map = matchJobs(candidate, reference)
         let renamed = map.allSatisfy({ $0.key == $0.value }) ? candidate : Set(candidate.map { $0.renamingJob(map) })
         // One pass over the candidate finds the shared facts and the extra ones (an intersection
@@ -256,6 +313,40 @@ public enum Facts {
                          jobMap: map)
     }
 
+    /// `matchJobs(a, b)` for equal sets: each job name, spelled as first met in `a`, mapped to the
+    /// same name spelled as first met in `b` (names equal as strings may differ in their bytes).
+    static func identityJobMap(_ a: Set<Fact>, _ b: Set<Fact>) -> [String: String] {
+        func names(_ s: Set<Fact>) -> [String] {
+            var out: [String] = []
+            var seen: Set<String>?  // from the ninth name on
+            for f in s {
+                guard let j = f.job, j != "*" else { continue }
+                if out.last == j { continue }
+                if seen != nil {
+                    if !seen!.insert(j).inserted { continue }
+                } else {
+                    if out.contains(j) { continue }
+                    if out.count == 8 { seen = Set(out + [j]) }
+                }
+                out.append(j)
+            }
+            return out
+        }
+        let na = names(a), nb = names(b)
+        var map: [String: String] = [:]
+        map.reserveCapacity(na.count)
+        var spelling: [String: String]?  // the reference's spelling of a name, when not found in step
+        for (i, j) in na.enumerated() {
+            if i < nb.count, nb[i] == j {
+                map[j] = nb[i]
+            } else {
+                if spelling == nil { spelling = Dictionary(nb.map { ($0, $0) }, uniquingKeysWith: { first, _ in first }) }
+                map[j] = spelling![j] ?? j
+            }
+        }
+        return map
+    }
+
     /// Facts in `Fact.<` order, describing each fact once (not once per comparison).
     static func sortedByDescription(_ facts: some Sequence<Fact>) -> [Fact] {
         facts.map { ($0.description, $0) }.sorted { $0.0 < $1.0 }.map(\.1)
@@ -265,33 +356,45 @@ public enum Facts {
     ///
     /// Job-local facts (the fact without its job; a `needs` edge without its target) are interned
     /// as integers once, so each of the jobs × jobs Jaccard similarities is a merge of two sorted
-    /// integer lists rather than two set operations that hash every fact again.
+    /// integer lists rather than two set operations that hash every fact again. A side's lists lie
+    /// end to end in one array (job, number pairs sorted as one), not one array per job.
     static func matchJobs(_ a: Set<Fact>, _ b: Set<Fact>) -> [String: String] {
         var interner = FactInterner(capacity: a.count + b.count)
         var ids: [Fact: Int32] = [:]
         var useDictionary = false
-        /// Each job's sorted distinct fact numbers, numbered by the interner while every argument
-        /// is ASCII, else by the dictionary (then nil: both sides are numbered again, alike).
-        func local(_ s: Set<Fact>) -> [(job: String, key: String, facts: [Int32])]? {
+        /// A side's jobs (distinct names, in the order met) and each job's sorted distinct fact
+        /// numbers, `facts[starts[x]..<starts[x + 1]]` for job `x`.
+        struct Side {
+            var jobs: [String] = []
+            var starts: [Int] = []
+            var facts: [Int32] = []
+        }
+        /// Fact numbers come from the interner while every argument is ASCII, else from the
+        /// dictionary (then nil: both sides are numbered again, alike).
+        func local(_ s: Set<Fact>) -> Side? {
             // Facts grouped by job: a list searched by name while jobs are few (a dictionary
             // hashed the job name of every fact), a dictionary from the ninth job on.
-            var out: [(job: String, ids: [Int32])] = []
+            var jobs: [String] = []
             var slots: [String: Int]?
             func slot(_ j: String) -> Int {
                 if let slots {
                     if let k = slots[j] { return k }
-                } else if let k = out.firstIndex(where: { $0.job == j }) {
+                } else if let k = jobs.firstIndex(of: j) {
                     return k
                 }
-                out.append((j, []))
-                let k = out.count - 1
+                jobs.append(j)
+                let k = jobs.count - 1
                 if slots != nil {
                     slots![j] = k
-                } else if out.count > 8 {
-                    slots = Dictionary(uniqueKeysWithValues: out.enumerated().map { ($1.job, $0) })
+                } else if jobs.count > 8 {
+                    slots = Dictionary(uniqueKeysWithValues: jobs.enumerated().map { ($1, $0) })
                 }
                 return k
             }
+            // Job position in the high half, fact number in the low: sorted, each job's numbers
+            // follow one another in order.
+            var pairs: [UInt64] = []
+            pairs.reserveCapacity(s.count)
             for f in s {
                 guard let j = f.job, j != "*" else { continue }
                 let id: Int32
@@ -307,19 +410,21 @@ public enum Facts {
                         ids[g] = id
                     }
                 }
-                let k = slot(j)
-                out[k].ids.append(id)
+                pairs.append(UInt64(slot(j)) << 32 | UInt64(UInt32(id)))
             }
-            return out.map { job, list in
-                var sorted = list.sorted()
-                var w = 0
-                for x in sorted where w == 0 || sorted[w - 1] != x {
-                    sorted[w] = x
-                    w += 1
-                }
-                sorted.removeLast(sorted.count - w)
-                return (job, normalizeJobName(job), sorted)
+            pairs.sort()
+            var side = Side()
+            side.starts = [Int](repeating: 0, count: jobs.count + 1)
+            side.facts.reserveCapacity(pairs.count)
+            var last = UInt64.max
+            for p in pairs where p != last {
+                last = p
+                side.facts.append(Int32(truncatingIfNeeded: p))
+                side.starts[Int(p >> 32) + 1] += 1
             }
+            for x in jobs.indices { side.starts[x + 1] += side.starts[x] }
+            side.jobs = jobs
+            return side
         }
         var la = local(a), lb = la == nil ? nil : local(b)
         if la == nil || lb == nil {
@@ -329,29 +434,82 @@ public enum Facts {
             lb = local(b)
         }
         guard let la, let lb else { return [:] }  // the dictionary numbers every fact
-        var pairs: [(score: Double, a: String, b: String)] = []
-        pairs.reserveCapacity(la.count * lb.count)
-        for ja in la {
-            for jb in lb {
-                var i = 0, k = 0, inter = 0
-                let fa = ja.facts, fb = jb.facts
-                while i < fa.count && k < fb.count {
-                    if fa[i] == fb[k] { inter += 1; i += 1; k += 1 } else if fa[i] < fb[k] { i += 1 } else { k += 1 }
+        // Pairs by job position: names are distinct on each side, so a job is taken by its position.
+        // Pairs scoring 0 are never taken: they are not kept.
+        let na = la.jobs.count, nb = lb.jobs.count
+        var pairs: [(score: Double, a: Int32, b: Int32)] = []
+        pairs.reserveCapacity(na * nb)
+        la.facts.withUnsafeBufferPointer { fa in
+            lb.facts.withUnsafeBufferPointer { fb in
+                for x in 0..<na {
+                    for y in 0..<nb {
+                        var i = la.starts[x], k = lb.starts[y], inter = 0
+                        let endA = la.starts[x + 1], endB = lb.starts[y + 1]
+                        while i < endA && k < endB {
+                            if fa[i] == fb[k] { inter += 1; i += 1; k += 1 } else if fa[i] < fb[k] { i += 1 } else { k += 1 }
+                        }
+                        let union = (endA - la.starts[x]) + (endB - lb.starts[y]) - inter
+                        var s = union == 0 ? 0 : Double(inter) / Double(union)
+                        if la.jobs[x] == lb.jobs[y] {
+                            s += 0.5
+                        } else if sameJobKey(la.jobs[x], lb.jobs[y]) {
+                            s += 0.4
+                        }
+                        if s > 0 { pairs.append((s, Int32(x), Int32(y))) }
+                    }
                 }
-                let union = fa.count + fb.count - inter
-                var s = union == 0 ? 0 : Double(inter) / Double(union)
-                if ja.job == jb.job { s += 0.5 } else if ja.key == jb.key { s += 0.4 }
-                pairs.append((s, ja.job, jb.job))
             }
         }
-        pairs.sort { ($0.score, $1.a, $1.b) > ($1.score, $0.a, $0.b) }
+        // Higher score first, then the lower candidate name, then the lower reference name (the
+        // names compared only on a tie).
+        if pairs.count > 1 {
+            pairs.sort { l, r in
+                if l.score != r.score { return l.score > r.score }
+                if l.a != r.a { return la.jobs[Int(l.a)] < la.jobs[Int(r.a)] }
+                return lb.jobs[Int(l.b)] < lb.jobs[Int(r.b)]
+            }
+        }
         var map: [String: String] = [:]
-        var usedB = Set<String>()
-        for p in pairs where p.score > 0 && map[p.a] == nil && !usedB.contains(p.b) {
-            map[p.a] = p.b
-            usedB.insert(p.b)
+        var usedA = [Bool](repeating: false, count: na), usedB = [Bool](repeating: false, count: nb)
+        for p in pairs where !usedA[Int(p.a)] && !usedB[Int(p.b)] {
+            map[la.jobs[Int(p.a)]] = lb.jobs[Int(p.b)]
+            usedA[Int(p.a)] = true
+            usedB[Int(p.b)] = true
         }
         return map
+    }
+
+    /// `normalizeJobName(a) == normalizeJobName(b)`, for ASCII names without building either: their
+    /// letters and digits, lower-cased, compared in turn. A non-ASCII byte met on the way (where
+    /// names are compared by Characters) sends both names to `normalizeJobName`.
+    static func sameJobKey(_ a: String, _ b: String) -> Bool {
+        /// The next letter or digit from `i` on, lower-cased (0 at the end); nil at a non-ASCII byte.
+        func next(_ s: UnsafeBufferPointer<UInt8>, _ i: inout Int) -> UInt8? {
+            while i < s.count {
+                let c = s[i]
+                i += 1
+                switch c {
+                case 0x30...0x39, 0x61...0x7A: return c
+                case 0x41...0x5A: return c + 0x20
+                case 0x80...: return nil
+                default: continue
+                }
+            }
+            return 0
+        }
+        var fast: Bool?
+        _ = a.utf8.withContiguousStorageIfAvailable { x in
+            b.utf8.withContiguousStorageIfAvailable { y in
+                var i = 0, k = 0
+                while true {
+                    guard let cx = next(x, &i), let cy = next(y, &k) else { return }
+                    if cx != cy { fast = false; return }
+                    if cx == 0 { fast = true; return }
+                }
+            }
+        }
+        if let fast { return fast }
+        return normalizeJobName(a) == normalizeJobName(b)
     }
 
     /// The combinations a matrix runs: the product of its axes, less `exclude` rows, with `include`
@@ -399,36 +557,52 @@ public enum Facts {
     /// (ending in `\`) joined into one command. Works on UTF-8 bytes: it runs for every line of
     /// every file that is scored.
     static func commandLines(_ script: String) -> [String] {
-        if let lines = script.utf8.withContiguousStorageIfAvailable({ commandLines(bytes: $0) }) { return lines }
-        return commandLines(bytes: Array(script.utf8)[...])
+        var out: [String] = []
+        commandLines(script, into: &out)
+        return out
     }
 
-    static func commandLines<C: BidirectionalCollection<UInt8>>(bytes script: C) -> [String] {
-        var out: [String] = []
+    /// `commandLines`, appended to `out`.
+    static func commandLines(_ script: String, into out: inout [String]) {
+        var script = script
+        script.withUTF8 { commandLines(bytes: $0, into: &out) }
+    }
+
+    /// `commandLines` over the script's bytes, line by line in place (splitting built a list of
+    /// the lines first).
+    static func commandLines(bytes b: UnsafeBufferPointer<UInt8>, into out: inout [String]) {
         var pending: [UInt8] = []
-        func isBlank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D }
-        for raw in script.split(separator: 0x0A, omittingEmptySubsequences: true) {
-            var line = raw[...]
-            while let f = line.first, isBlank(f) { line = line.dropFirst() }
-            while let l = line.last, isBlank(l) { line = line.dropLast() }
-            if line.isEmpty || line.first == UInt8(ascii: "#") { continue }
-            if line.last == UInt8(ascii: "\\") {
-                line = line.dropLast()
-                while let l = line.last, isBlank(l) { line = line.dropLast() }
-                pending.append(contentsOf: line)
+        @inline(__always) func isBlank(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0D }
+        let n = b.count
+        var next = 0
+        while next < n {
+            var lo = next, hi = next
+            while hi < n && b[hi] != 0x0A { hi += 1 }
+            next = hi + 1
+            while lo < hi, isBlank(b[lo]) { lo += 1 }
+            while hi > lo, isBlank(b[hi - 1]) { hi -= 1 }
+            if lo == hi || b[lo] == UInt8(ascii: "#") { continue }
+            if b[hi - 1] == UInt8(ascii: "\\") {
+                hi -= 1
+                while hi > lo, isBlank(b[hi - 1]) { hi -= 1 }
+                pending.append(contentsOf: UnsafeBufferPointer(rebasing: b[lo..<hi]))
                 pending.append(0x20)
                 continue
             }
             if pending.isEmpty {
-                out.append(normalize(bytes: line))
+                out.append(normalize(bytes: UnsafeBufferPointer(rebasing: b[lo..<hi])))
             } else {
-                pending.append(contentsOf: line)
+                pending.append(contentsOf: UnsafeBufferPointer(rebasing: b[lo..<hi]))
                 out.append(normalize(bytes: pending))
                 pending.removeAll(keepingCapacity: true)
             }
         }
         if !pending.isEmpty { out.append(normalize(bytes: pending)) }
-        return out
+    }
+
+    /// Whether the text has a `$` byte (false means it certainly has none).
+    static func mayHaveDollar(_ s: String) -> Bool {
+        s.utf8.withContiguousStorageIfAvailable { $0.contains(0x24) } ?? true
     }
 
     /// Runs of spaces, tabs and line breaks collapsed to one space, none at either end.
