@@ -54,7 +54,7 @@ struct FactsDifferentialTests {
     }
 
     @Test func generatedPipelinesMatchTheReference() throws {
-        var rng = DiffRandom(seed: 0xFAC75)
+        var rng = SplitMix64(seed: 0xFAC75)
         var sets: [Set<Fact>] = []
         for n in 0..<400 {
             let github = rng.next() % 2 == 0
@@ -77,7 +77,7 @@ struct FactsDifferentialTests {
     }
 
     @Test func jobKeysCompareAsNormalizedNames() {
-        var rng = DiffRandom(seed: 7)
+        var rng = SplitMix64(seed: 7)
         let pieces = ["a", "B", "z", "Z", "0", "9", "-", "_", " ", ".", "\u{212A}", "k", "K", "é", "e\u{301}", "É", "\r\n", "ß", "\u{301}", "/", "ǅ"]
         for _ in 0..<20000 {
             let a = (0..<Int(rng.next() % 6)).map { _ in Self.pick(pieces, &rng) }.joined()
@@ -110,14 +110,14 @@ struct FactsDifferentialTests {
         "name: dist", "repository: other/repo", "REF: v1",
     ]
 
-    static func pick<T>(_ a: [T], _ rng: inout DiffRandom) -> T { a[Int(rng.next() % UInt64(a.count))] }
+    static func pick<T>(_ a: [T], _ rng: inout SplitMix64) -> T { a[Int(rng.next() % UInt64(a.count))] }
 
     static func quoted(_ s: String) -> String {
         "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
             .replacingOccurrences(of: "\n", with: "\\n").replacingOccurrences(of: "\t", with: "\\t") + "\""
     }
 
-    static func randomGitHub(_ rng: inout DiffRandom) -> String {
+    static func randomGitHub(_ rng: inout SplitMix64) -> String {
         var s = "on:\n  push:\n    branches: [\(pick(words, &rng))]\n"
         if rng.next() % 3 == 0 { s += "  pull_request:\n  schedule:\n    - cron: '0  4 * * *'\n" }
         if rng.next() % 2 == 0 { s += "env:\n  FOO: \(quoted(pick(commands, &rng)))\n  bar: baz\n" }
@@ -157,7 +157,7 @@ struct FactsDifferentialTests {
         return s
     }
 
-    static func randomGitLab(_ rng: inout DiffRandom) -> String {
+    static func randomGitLab(_ rng: inout SplitMix64) -> String {
         var s = ""
         if rng.next() % 2 == 0 { s += "stages: [build, test, deploy]\n" }
         if rng.next() % 2 == 0 { s += "variables:\n  FOO: \(quoted(pick(commands, &rng)))\n" }
@@ -190,15 +190,3 @@ struct FactsDifferentialTests {
     }
 }
 
-/// SplitMix64, so every run checks the same pipelines.
-struct DiffRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -5,23 +5,10 @@ import Testing
 /// The ledger's construct index answers as a `[String: Int]` would: by Swift string equality
 /// (canonical equivalence), whatever the keys' bytes.
 struct LedgerIndexTests {
-    /// A seeded generator (SplitMix64), so that a failure can be replayed.
-    struct Rng {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    }
-
     /// Paths from a small alphabet (so that keys repeat), with lengths around the 8-byte words
     /// the hash reads; `unicode` adds characters that are equal to others under canonical
     /// equivalence: the Kelvin sign (= "K"), "é" precomposed and decomposed, the Ångström sign.
-    static func key(_ r: inout Rng, unicode: Bool) -> String {
+    static func key(_ r: inout SplitMix64, unicode: Bool) -> String {
         let ascii = ["jobs", ".", "build", "K", "[0]", "script", "e", "steps", "[1]", "x"]
         let other = ["\u{212A}", "\u{E9}", "e\u{301}", "\u{212B}", "\u{C5}", "A\u{30A}"]
         var s = ""
@@ -32,7 +19,7 @@ struct LedgerIndexTests {
     }
 
     static func check(seed: UInt64, unicode: Bool, operations: Int = 4000) {
-        var r = Rng(state: seed)
+        var r = SplitMix64(seed: seed)
         var ledger = Ledger()
         var reference: [String: Int] = [:]
         var order: [String] = []

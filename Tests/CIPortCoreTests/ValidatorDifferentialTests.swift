@@ -42,19 +42,6 @@ struct ValidatorDifferentialTests {
         return (out, compared)
     }
 
-    /// A small deterministic generator (SplitMix64) so the mutants are the same on every run.
-    struct Mix {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
-    }
-
     static let replacementValues = [
         "", "~", "[a, b]", "[]", "{x: 1}", "{}", "\"${{ broken\"", "\"$[[ inputs.x ]]\"", "!reference [.x, y]",
         "!reference [x]", "never", "delayed", "manual", "123", "0", "true", "build", "[build, test]", "test",
@@ -73,7 +60,7 @@ struct ValidatorDifferentialTests {
     static func mutants(of text: String, name: String, count: Int, seed: UInt64) -> [(name: String, text: String)] {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         guard !lines.isEmpty else { return [] }
-        var rng = Mix(state: seed)
+        var rng = SplitMix64(seed: seed)
         var out: [(String, String)] = []
         for k in 0..<count {
             var ls = lines

@@ -32,7 +32,7 @@ struct YAMLWriterOracleTests {
     }
 
     @Test func randomTreesAsBefore() {
-        var rng = SeededGenerator(seed: 42)
+        var rng = SplitMix64(seed: 42)
         let pieces = Self.scalars + ["a", "b", "run", "steps", "- ", ": ", "#", "\n", " ", "x"]
         func text() -> String { (0..<Int.random(in: 0...3, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined() }
         func comments() -> [String] { (0..<Int.random(in: 0...2, using: &rng)).map { _ in text() } }
@@ -208,18 +208,6 @@ struct YAMLWriterOracleTests {
     }
 }
 
-/// SplitMix64, so that the random trees are the same on every run.
-private struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// `YAMLWriter` as it was before it wrote bytes (String appends): the oracle for the byte writer.
 enum ReferenceYAMLWriter {
