@@ -23,7 +23,7 @@ let package = Package(
             resources: [.copy("Catalog/actions.json")]
         ),
         // The translation dataset: JSONL records, validation, splits, synthesis, mining.
-        .target(name: "CIPortDataset", dependencies: ["CIPortCore", "CIPortSIMD"]),
+        .target(name: "CIPortDataset", dependencies: ["CIPortCore"]),
         // The training bridge: configs, run directories, the Python worker process.
         .target(name: "CIPortTrain", dependencies: ["CIPortCore"]),
         // The model registry: runs, metrics, artifacts and model versions in SQLite; MLflow REST push.

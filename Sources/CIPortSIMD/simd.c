@@ -4,21 +4,16 @@
 #include <cpuid.h>
 #include <immintrin.h>
 
-static int cpu_has(int sha) {
+/// SHA-NI with the SSSE3 and SSE4.1 shuffles the kernel uses (CPUID leaves 1 and 7).
+static int cpu_has_sha(void) {
     unsigned a, b, c, d;
     if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
-    const int ssse3 = (c >> 9) & 1, sse41 = (c >> 19) & 1, osxsave = (c >> 27) & 1, avx = (c >> 28) & 1;
+    const int ssse3 = (c >> 9) & 1, sse41 = (c >> 19) & 1;
     if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
-    if (sha) return ssse3 && sse41 && ((b >> 29) & 1);
-    if (!(osxsave && avx && ((b >> 5) & 1))) return 0;
-    // The OS must save the YMM registers on a context switch (XCR0 bits 1 and 2).
-    unsigned lo, hi;
-    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-    return (lo & 6) == 6;
+    return ssse3 && sse41 && ((b >> 29) & 1);
 }
 
-int ciport_sha256_hw_available(void) { return cpu_has(1); }
-int ciport_minhash_avx2_available(void) { return cpu_has(0); }
+int ciport_sha256_hw_available(void) { return cpu_has_sha(); }
 
 static const uint32_t K[64] = {
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
@@ -68,43 +63,9 @@ void ciport_sha256_hw_blocks(uint32_t state[8], const uint8_t *data, size_t bloc
     _mm_storeu_si128((__m128i *)&state[4], s1);
 }
 
-// (s * a + b) mod 2^64, four 64-bit lanes at a time: AVX2 multiplies 32 × 32 → 64 bits, so the
-// product is lo(s)·lo(a) + ((hi(s)·lo(a) + lo(s)·hi(a)) << 32). The high half of each result is
-// below 2^32 after the shift, so an unsigned 32-bit minimum over the lanes keeps it exact.
-__attribute__((target("avx2")))
-void ciport_minhash_avx2(const uint64_t *shingles, size_t count, const uint64_t *a, const uint64_t *b, uint32_t *mins) {
-    for (int f = 0; f < 64; f += 8) {
-        const __m256i alo0 = _mm256_loadu_si256((const __m256i *)(a + f)), alo1 = _mm256_loadu_si256((const __m256i *)(a + f + 4));
-        const __m256i ahi0 = _mm256_srli_epi64(alo0, 32), ahi1 = _mm256_srli_epi64(alo1, 32);
-        const __m256i b0 = _mm256_loadu_si256((const __m256i *)(b + f)), b1 = _mm256_loadu_si256((const __m256i *)(b + f + 4));
-        __m256i m0 = _mm256_set1_epi64x(0xFFFFFFFFLL), m1 = m0;
-        for (size_t k = 0; k < count; k++) {
-            const __m256i slo = _mm256_set1_epi64x((long long)shingles[k]);
-            const __m256i shi = _mm256_set1_epi64x((long long)(shingles[k] >> 32));
-            __m256i x0 = _mm256_add_epi64(_mm256_mul_epu32(shi, alo0), _mm256_mul_epu32(slo, ahi0));
-            __m256i x1 = _mm256_add_epi64(_mm256_mul_epu32(shi, alo1), _mm256_mul_epu32(slo, ahi1));
-            x0 = _mm256_add_epi64(_mm256_add_epi64(_mm256_mul_epu32(slo, alo0), _mm256_slli_epi64(x0, 32)), b0);
-            x1 = _mm256_add_epi64(_mm256_add_epi64(_mm256_mul_epu32(slo, alo1), _mm256_slli_epi64(x1, 32)), b1);
-            m0 = _mm256_min_epu32(m0, _mm256_srli_epi64(x0, 32));
-            m1 = _mm256_min_epu32(m1, _mm256_srli_epi64(x1, 32));
-        }
-        uint64_t out[8];
-        _mm256_storeu_si256((__m256i *)out, m0);
-        _mm256_storeu_si256((__m256i *)(out + 4), m1);
-        for (int i = 0; i < 8; i++) {
-            const uint32_t v = (uint32_t)out[i];
-            if (v < mins[f + i]) mins[f + i] = v;
-        }
-    }
-}
-
 #else
 
 int ciport_sha256_hw_available(void) { return 0; }
-int ciport_minhash_avx2_available(void) { return 0; }
 void ciport_sha256_hw_blocks(uint32_t state[8], const uint8_t *data, size_t blocks) { (void)state; (void)data; (void)blocks; }
-void ciport_minhash_avx2(const uint64_t *shingles, size_t count, const uint64_t *a, const uint64_t *b, uint32_t *mins) {
-    (void)shingles; (void)count; (void)a; (void)b; (void)mins;
-}
 
 #endif
