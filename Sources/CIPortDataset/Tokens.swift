@@ -8,29 +8,44 @@ public enum CodeTokenizer {
     /// Calls `body` with each token's FNV-1a hash, in order, without building strings.
     @inline(__always)
     static func forEachTokenHash(_ text: String, _ body: (UInt64) -> Void) {
-        // Native strings are contiguous UTF-8: a pointer loop, not String.UTF8View's index logic
-        // (which was most of the tokenizer's cost).
-        if text.utf8.withContiguousStorageIfAvailable({ forEachTokenHash(bytes: $0, body) }) == nil {
-            forEachTokenHash(bytes: text.utf8, body)
-        }
+        // Native strings are contiguous UTF-8 already; a bridged one is made so once.
+        var t = text
+        t.withUTF8 { forEachTokenHash(bytes: $0, body) }
     }
 
+    /// Each byte's class: a letter of a word (0), whitespace (1) or a punctuation token (2).
+    static let classes: [UInt8] = (0...255).map { (b: Int) -> UInt8 in
+        if (0x30...0x39).contains(b) || (0x41...0x5A).contains(b) || (0x61...0x7A).contains(b) || b == 0x5F || b >= 0x80 { return 0 }
+        return b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D ? 1 : 2
+    }
+
+    /// The loop over the bytes: a class looked up per byte, and a word's bytes hashed in an inner
+    /// loop of their own (a third less time than testing ranges with one loop for every byte).
     @inline(__always)
-    static func forEachTokenHash<C: Collection<UInt8>>(bytes: C, _ body: (UInt64) -> Void) {
-        var h: UInt64 = 0
-        var inWord = false
-        for b in bytes {
-            let word = (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x5F || b >= 0x80
-            if word {
-                if !inWord { h = 0xcbf29ce484222325; inWord = true }
-                h = (h ^ UInt64(b)) &* 0x100000001b3
-                continue
+    static func forEachTokenHash(bytes: UnsafeBufferPointer<UInt8>, _ body: (UInt64) -> Void) {
+        guard let p = bytes.baseAddress else { return }
+        classes.withUnsafeBufferPointer { table in
+            let c = table.baseAddress!
+            let n = bytes.count
+            var i = 0
+            while i < n {
+                let b = p[i]
+                i += 1
+                switch c[Int(b)] {
+                case 0:
+                    var h = (0xcbf29ce484222325 ^ UInt64(b)) &* 0x100000001b3
+                    while i < n, c[Int(p[i])] == 0 {
+                        h = (h ^ UInt64(p[i])) &* 0x100000001b3
+                        i += 1
+                    }
+                    body(h)
+                case 1:
+                    continue
+                default:
+                    body((0xcbf29ce484222325 ^ UInt64(b)) &* 0x100000001b3)
+                }
             }
-            if inWord { body(h); inWord = false }
-            if b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D { continue }
-            body((0xcbf29ce484222325 ^ UInt64(b)) &* 0x100000001b3)
         }
-        if inWord { body(h) }
     }
 
     /// Number of tokens in `text`.
