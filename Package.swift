@@ -14,7 +14,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
-        // CPU fast paths (SHA instructions, AVX2) chosen at run time; portable Swift is the fallback.
+        // A CPU fast path (SHA-256 on the SHA instructions) chosen at run time; portable Swift is the fallback.
         .target(name: "CIPortSIMD"),
         // Pure translation core: no files, network, processes or databases.
         .target(
