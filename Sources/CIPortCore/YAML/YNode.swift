@@ -1,6 +1,6 @@
 /// A YAML node as ciport reads it: Yams' tree copied into values with positions, tags kept
 /// (`!reference`), aliases expanded within a budget, merge keys (`<<`) left for readers to apply.
-public enum YNode: Sendable, Equatable {
+public indirect enum YNode: Sendable, Equatable {
     case scalar(YScalar)
     case mapping(YMapping)
     case sequence(YSequence)
