@@ -128,6 +128,10 @@ struct GitLabChecks {
 
     private mutating func check() {
         hasIncludes = root["include"].map { !($0.scalar?.isYAMLNull ?? false) } ?? false
+        // At most one job per top-level key: room for all at once (growing allocated three times
+        // for a file of four jobs).
+        jobs.reserveCapacity(root.pairs.count)
+        jobNames.reserveCapacity(root.pairs.count)
         for p in root.pairs {
             let name = p.key.value
             if name.hasPrefix(".") {
@@ -757,6 +761,8 @@ struct GitLabChecks {
             cache(r, as: name)
             return r
         }
+        // The chain starts with the job itself; a job that extends nothing never allocates it.
+        if visiting.isEmpty { visiting.append(name) }
         var r = Resolved()
         r.values.reserveCapacity(m.pairs.count)  // one table, not one per doubling
         let parents = ext.value.sequence?.items ?? [ext.value]
@@ -809,7 +815,7 @@ struct GitLabChecks {
         if let cached = resolvedJobs[job] {
             r = cached
         } else {
-            var visiting = [name]
+            var visiting: [String] = []  // `[name]`, made by `resolve` once a job extends something
             r = resolve(name, jobs[job].map, visiting: &visiting)
         }
         if !r.has("script"), !r.has("trigger"), !r.has("run"), r.complete {
