@@ -139,10 +139,14 @@ public enum Facts {
         let d = p.dialect
         // Matrix values are read as `${{ matrix.node-version }}` on GitHub and `$NODE_VERSION` on
         // GitLab (and in what the catalog writes for GitHub actions): both spellings are axes.
-        var axesAll: Set<String> = []
+        // A constant: `norm` captures it, and a captured variable is checked for exclusive access
+        // at run time on each read.
+        let axesAll: Set<String>
         if p.jobs.contains(where: { $0.matrix != nil }) {
             let axisNames = p.jobs.flatMap { j in (j.matrix?.axes.map(\.name) ?? []) + (j.matrix?.include.flatMap { $0.map(\.key) } ?? []) }
             axesAll = Set(axisNames + axisNames.map { Expressions.variableName(forMatrixAxis: $0) })
+        } else {
+            axesAll = []
         }
         func norm(_ s: String) -> String {
             // Text without a `$` has nothing to make neutral: the neutral form only collapses its
@@ -185,32 +189,13 @@ public enum Facts {
                 let after = hasPhase(job.pointee.steps, .after) ? [] : p.defaults.afterSteps
                 // The three lists in turn, each step read in place: concatenating them and iterating
                 // copied every step (a dozen fields) three times.
-                func read(_ list: [Step]) {
-                    list.withUnsafeBufferPointer { steps in
-                        for k in steps.indices {
-                            let step = steps.baseAddress! + k
-                            switch step.pointee.action {
-                            case .run(let script):
-                                commandLines(script, into: &lines)
-                            case .uses(let ref):
-                                // Checkout steps are plumbing: known so without rendering them.
-                                if catalog.isImplicit(step.pointee) { continue }
-                                if let t = catalog.translate(step.pointee, dialect: d) {
-                                    if t.implicit { continue }
-                                    if let img = t.image { images.append(img) }
-                                    caches += t.caches
-                                    if let a = t.artifacts { artifactPaths += a.paths }
-                                    for s in t.script { commandLines(s, into: &lines) }
-                                } else {
-                                    lines.append("uses " + normalizeActionRef(ref))
-                                }
-                            }
-                        }
-                    }
+                if !before.isEmpty {
+                    readSteps(before, catalog, d, lines: &lines, images: &images, caches: &caches, artifactPaths: &artifactPaths)
                 }
-                if !before.isEmpty { read(before) }
-                read(job.pointee.steps)
-                if !after.isEmpty { read(after) }
+                readSteps(job.pointee.steps, catalog, d, lines: &lines, images: &images, caches: &caches, artifactPaths: &artifactPaths)
+                if !after.isEmpty {
+                    readSteps(after, catalog, d, lines: &lines, images: &images, caches: &caches, artifactPaths: &artifactPaths)
+                }
                 // Repeated lines counted in a list searched in turn while a job has few lines (a
                 // dictionary hashed every line), in a dictionary beyond.
                 var seen: [String: Int] = [:]
@@ -304,6 +289,34 @@ public enum Facts {
         for k in head..<endA where !b.contains(a[k]) { return false }
         for k in head..<endB where !a.contains(b[k]) { return false }
         return true
+    }
+
+    /// A job's step list read into its command lines, images, caches and artifact paths, each step
+    /// in place. Its lists are `inout` (a local function capturing them had every append checked
+    /// for exclusive access at run time, `swift_beginAccess`).
+    static func readSteps(_ list: [Step], _ catalog: ActionCatalog, _ d: Platform, lines: inout [String], images: inout [String],
+                          caches: inout [Cache], artifactPaths: inout [String]) {
+        list.withUnsafeBufferPointer { steps in
+            for k in steps.indices {
+                let step = steps.baseAddress! + k
+                switch step.pointee.action {
+                case .run(let script):
+                    commandLines(script, into: &lines)
+                case .uses(let ref):
+                    // Checkout steps are plumbing: known so without rendering them.
+                    if catalog.isImplicit(step.pointee) { continue }
+                    if let t = catalog.translate(step.pointee, dialect: d) {
+                        if t.implicit { continue }
+                        if let img = t.image { images.append(img) }
+                        caches += t.caches
+                        if let a = t.artifacts { artifactPaths += a.paths }
+                        for s in t.script { commandLines(s, into: &lines) }
+                    } else {
+                        lines.append("uses " + normalizeActionRef(ref))
+                    }
+                }
+            }
+        }
     }
 
     /// Whether a step of the phase is in the list, without copying steps out of it.
