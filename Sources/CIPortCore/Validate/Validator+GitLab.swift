@@ -874,7 +874,7 @@ struct GitLabChecks {
 
     private mutating func checkNeedsGraph() {
         func names() -> [String] { jobNames }
-        var edges: [[(to: Int, pos: SourcePos)]] = []
+        var hasEdge = false
         var onlyBackward = true  // every need on an earlier job: no cycle can close
         for i in jobs.indices {
             let jobName = jobNames[i]
@@ -893,8 +893,7 @@ struct GitLabChecks {
                              "job '\(jobName)' needs '\(n.job)', which is \(hidden ? "a hidden job" : notHere)\(hint)")
                     continue
                 }
-                if edges.isEmpty { edges = Array(repeating: [], count: jobs.count) }
-                edges[i].append((t, n.pos))
+                hasEdge = true
                 if t >= i { onlyBackward = false }
                 if let mine = myStage, let tr = cachedResolution(jobNames[t]), let theirs = stageNumber(of: tr),
                    theirs > mine {
@@ -929,7 +928,18 @@ struct GitLabChecks {
                 }
             }
         }
-        if edges.isEmpty || onlyBackward { return }  // no cycle: jobs only need earlier ones
+        if !hasEdge || onlyBackward { return }  // no cycle: jobs only need earlier ones
+        // A cycle is possible: the same edges, in the same order, gathered now (most files need
+        // only earlier jobs and never build the graph). Unknown names were reported above.
+        var edges: [[(to: Int, pos: SourcePos)]] = Array(repeating: [], count: jobs.count)
+        for i in jobs.indices {
+            guard let r = cachedResolution(jobNames[i]), let ns = needs(r) else { continue }
+            for n in ns {
+                if ValidationSupport.hasInput(n.job) { continue }
+                guard let t = jobNumber(n.job) ?? jobNumber(baseName(n.job)) else { continue }
+                edges[i].append((t, n.pos))
+            }
+        }
         for c in needsCycles(edges, names: names()) { sink.error(c.pos, "'needs' cycle: \(c.cycle)") }
     }
 
