@@ -126,14 +126,27 @@ public enum Facts {
     public static func extract(_ p: Pipeline, catalog: ActionCatalog = .bundled) -> Set<Fact> {
         // Collected in a list and made a set once at its final size: inserting one by one rehashed
         // every fact each time the set grew.
+        Set(factList(p, catalog: catalog))
+    }
+
+    /// The facts of a pipeline as `extract` collects them before making them a set: in the order
+    /// found, a fact possibly more than once. `dataset validate` compares two such lists without
+    /// hashing them when they are the same (`sameSet`).
+    package static func factList(_ p: Pipeline, catalog: ActionCatalog = .bundled) -> [Fact] {
         var facts: [Fact] = []
+        // Room for a typical job's facts (growing from empty copied the list six or seven times).
+        facts.reserveCapacity(8 + 16 * p.jobs.count)
         let d = p.dialect
         // Matrix values are read as `${{ matrix.node-version }}` on GitHub and `$NODE_VERSION` on
         // GitLab (and in what the catalog writes for GitHub actions): both spellings are axes.
-        var axesAll: Set<String> = []
+        // A constant: `norm` captures it, and a captured variable is checked for exclusive access
+        // at run time on each read.
+        let axesAll: Set<String>
         if p.jobs.contains(where: { $0.matrix != nil }) {
             let axisNames = p.jobs.flatMap { j in (j.matrix?.axes.map(\.name) ?? []) + (j.matrix?.include.flatMap { $0.map(\.key) } ?? []) }
             axesAll = Set(axisNames + axisNames.map { Expressions.variableName(forMatrixAxis: $0) })
+        } else {
+            axesAll = []
         }
         func norm(_ s: String) -> String {
             // Text without a `$` has nothing to make neutral: the neutral form only collapses its
@@ -159,49 +172,34 @@ public enum Facts {
         // their stage names once for the stage-order rule, which asks for them per job.
         p.jobs.withUnsafeBufferPointer { jobs in
             var stageNames: [String]?  // read when the first job needs them (GitLab's stage order)
+            // Commands, with action steps replaced by what they mean, and images: emptied for each
+            // job, their buffers kept (a job's own lists were allocated and grown every time).
+            var lines: [String] = []
+            var images: [String] = []
+            var seenList: [(line: String, count: Int)] = []
             for k in jobs.indices {
                 let job = jobs.baseAddress! + k
                 let j = job.pointee.id
                 facts.append(Fact(.job, job: j))
-                // Commands, with action steps replaced by what they mean.
-                var lines: [String] = []
-                var images: [String] = []
+                lines.removeAll(keepingCapacity: true)
+                images.removeAll(keepingCapacity: true)
                 var caches: [Cache] = job.pointee.caches.isEmpty ? p.defaults.caches : job.pointee.caches
                 var artifactPaths: [String] = (job.pointee.artifacts ?? p.defaults.artifacts)?.paths ?? []
                 let before = hasPhase(job.pointee.steps, .before) ? [] : p.defaults.beforeSteps
                 let after = hasPhase(job.pointee.steps, .after) ? [] : p.defaults.afterSteps
                 // The three lists in turn, each step read in place: concatenating them and iterating
                 // copied every step (a dozen fields) three times.
-                func read(_ list: [Step]) {
-                    list.withUnsafeBufferPointer { steps in
-                        for k in steps.indices {
-                            let step = steps.baseAddress! + k
-                            switch step.pointee.action {
-                            case .run(let script):
-                                commandLines(script, into: &lines)
-                            case .uses(let ref):
-                                // Checkout steps are plumbing: known so without rendering them.
-                                if catalog.isImplicit(step.pointee) { continue }
-                                if let t = catalog.translate(step.pointee, dialect: d) {
-                                    if t.implicit { continue }
-                                    if let img = t.image { images.append(img) }
-                                    caches += t.caches
-                                    if let a = t.artifacts { artifactPaths += a.paths }
-                                    for s in t.script { commandLines(s, into: &lines) }
-                                } else {
-                                    lines.append("uses " + normalizeActionRef(ref))
-                                }
-                            }
-                        }
-                    }
+                if !before.isEmpty {
+                    readSteps(before, catalog, d, lines: &lines, images: &images, caches: &caches, artifactPaths: &artifactPaths)
                 }
-                if !before.isEmpty { read(before) }
-                read(job.pointee.steps)
-                if !after.isEmpty { read(after) }
+                readSteps(job.pointee.steps, catalog, d, lines: &lines, images: &images, caches: &caches, artifactPaths: &artifactPaths)
+                if !after.isEmpty {
+                    readSteps(after, catalog, d, lines: &lines, images: &images, caches: &caches, artifactPaths: &artifactPaths)
+                }
                 // Repeated lines counted in a list searched in turn while a job has few lines (a
                 // dictionary hashed every line), in a dictionary beyond.
                 var seen: [String: Int] = [:]
-                var seenList: [(line: String, count: Int)] = []
+                seenList.removeAll(keepingCapacity: true)
                 let useList = lines.count <= 32
                 if useList { seenList.reserveCapacity(lines.count) } else { seen.reserveCapacity(lines.count) }
                 var previous: String?
@@ -259,7 +257,66 @@ public enum Facts {
                 if let e = job.pointee.environment { facts.append(Fact(.env, job: j, [norm(e.name)])) }
             }
         }
-        return Set(facts)
+        return facts
+    }
+
+    /// F1 and missing facts of `score(Set(candidate), against: Set(reference))`, for fact lists
+    /// (`factList`). Lists that `sameSet` finds alike score F1 1 with nothing missing, as `score`
+    /// does for equal sets (1 also when both are empty), without building either set.
+    package static func f1AndMissing(_ candidate: [Fact], against reference: [Fact]) -> (f1: Double, missing: [Fact]) {
+        if sameSet(candidate, reference) { return (1, []) }
+        let s = score(Set(candidate), against: Set(reference))
+        return (s.f1, s.missing)
+    }
+
+    /// True when the lists certainly hold the same facts (as sets: order and repeats aside),
+    /// found without hashing: after the longest common head and tail, each of the few facts left
+    /// on one side is looked for in the whole other list. Every fact of `a` is then in `b` and
+    /// the other way round. False when more are left (the caller compares sets; they may still be
+    /// equal).
+    static func sameSet(_ a: [Fact], _ b: [Fact]) -> Bool {
+        var head = 0
+        let n = min(a.count, b.count)
+        while head < n && a[head] == b[head] { head += 1 }
+        if head == a.count && head == b.count { return true }
+        var endA = a.count, endB = b.count
+        while endA > head && endB > head && a[endA - 1] == b[endB - 1] {
+            endA -= 1
+            endB -= 1
+        }
+        // Each fact left is compared with a whole list: a few reordered facts, not a shuffle.
+        guard (endA - head) + (endB - head) <= 16 else { return false }
+        for k in head..<endA where !b.contains(a[k]) { return false }
+        for k in head..<endB where !a.contains(b[k]) { return false }
+        return true
+    }
+
+    /// A job's step list read into its command lines, images, caches and artifact paths, each step
+    /// in place. Its lists are `inout` (a local function capturing them had every append checked
+    /// for exclusive access at run time, `swift_beginAccess`).
+    static func readSteps(_ list: [Step], _ catalog: ActionCatalog, _ d: Platform, lines: inout [String], images: inout [String],
+                          caches: inout [Cache], artifactPaths: inout [String]) {
+        list.withUnsafeBufferPointer { steps in
+            for k in steps.indices {
+                let step = steps.baseAddress! + k
+                switch step.pointee.action {
+                case .run(let script):
+                    commandLines(script, into: &lines)
+                case .uses(let ref):
+                    // Checkout steps are plumbing: known so without rendering them.
+                    if catalog.isImplicit(step.pointee) { continue }
+                    if let t = catalog.translate(step.pointee, dialect: d) {
+                        if t.implicit { continue }
+                        if let img = t.image { images.append(img) }
+                        caches += t.caches
+                        if let a = t.artifacts { artifactPaths += a.paths }
+                        for s in t.script { commandLines(s, into: &lines) }
+                    } else {
+                        lines.append("uses " + normalizeActionRef(ref))
+                    }
+                }
+            }
+        }
     }
 
     /// Whether a step of the phase is in the list, without copying steps out of it.

@@ -551,23 +551,41 @@ struct GitHubChecks {
             }
             return nil
         }
-        var edges: [[(to: Int, pos: SourcePos)]] = []
+        /// Entry `k` of a `needs` value (one name is a list of one), read in place: `[needs]` for a
+        /// single name allocated a list.
+        func entries(_ needs: YNode) -> Int { needs.sequence?.items.count ?? 1 }
+        func entry(_ needs: YNode, _ k: Int) -> YNode {
+            if case .sequence(let q) = needs { return q.items[k] }
+            return needs
+        }
+        var hasEdge = false
         var onlyBackward = true  // every need on an earlier job: no cycle can close
         for (i, p) in jobs.pairs.enumerated() {
             guard case .mapping(let m) = p.value, let needs = m["needs"] else { continue }
-            for item in needs.sequence?.items ?? [needs] {
+            for k in 0..<entries(needs) {
+                let item = entry(needs, k)
                 guard let s = item.nonNullScalar else { continue }
                 guard let t = job(s.value) else {
                     sink.error(item.pos, "job '\(p.key.value)' needs '\(s.value)', which is not a job in this workflow"
                                + hint(s.value, among: jobs.keys))
                     continue
                 }
-                if edges.isEmpty { edges = Array(repeating: [], count: n) }
-                edges[i].append((t, item.pos))
+                hasEdge = true
                 if t >= i { onlyBackward = false }
             }
         }
-        if edges.isEmpty || onlyBackward { return }  // no cycle: jobs only need earlier ones
+        if !hasEdge || onlyBackward { return }  // no cycle: jobs only need earlier ones
+        // A cycle is possible: the same edges, in the same order, gathered now (most workflows
+        // need only earlier jobs and never build the graph). Unknown names were reported above.
+        var edges: [[(to: Int, pos: SourcePos)]] = Array(repeating: [], count: n)
+        for (i, p) in jobs.pairs.enumerated() {
+            guard case .mapping(let m) = p.value, let needs = m["needs"] else { continue }
+            for k in 0..<entries(needs) {
+                let item = entry(needs, k)
+                guard let s = item.nonNullScalar, let t = job(s.value) else { continue }
+                edges[i].append((t, item.pos))
+            }
+        }
         for c in needsCycles(edges, names: jobs.keys) { sink.error(c.pos, "'needs' cycle: " + c.cycle) }
     }
 

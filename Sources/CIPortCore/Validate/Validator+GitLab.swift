@@ -128,6 +128,10 @@ struct GitLabChecks {
 
     private mutating func check() {
         hasIncludes = root["include"].map { !($0.scalar?.isYAMLNull ?? false) } ?? false
+        // At most one job per top-level key: room for all at once (growing allocated three times
+        // for a file of four jobs).
+        jobs.reserveCapacity(root.pairs.count)
+        jobNames.reserveCapacity(root.pairs.count)
         for p in root.pairs {
             let name = p.key.value
             if name.hasPrefix(".") {
@@ -757,6 +761,8 @@ struct GitLabChecks {
             cache(r, as: name)
             return r
         }
+        // The chain starts with the job itself; a job that extends nothing never allocates it.
+        if visiting.isEmpty { visiting.append(name) }
         var r = Resolved()
         r.values.reserveCapacity(m.pairs.count)  // one table, not one per doubling
         let parents = ext.value.sequence?.items ?? [ext.value]
@@ -809,7 +815,7 @@ struct GitLabChecks {
         if let cached = resolvedJobs[job] {
             r = cached
         } else {
-            var visiting = [name]
+            var visiting: [String] = []  // `[name]`, made by `resolve` once a job extends something
             r = resolve(name, jobs[job].map, visiting: &visiting)
         }
         if !r.has("script"), !r.has("trigger"), !r.has("run"), r.complete {
@@ -868,7 +874,7 @@ struct GitLabChecks {
 
     private mutating func checkNeedsGraph() {
         func names() -> [String] { jobNames }
-        var edges: [[(to: Int, pos: SourcePos)]] = []
+        var hasEdge = false
         var onlyBackward = true  // every need on an earlier job: no cycle can close
         for i in jobs.indices {
             let jobName = jobNames[i]
@@ -887,8 +893,7 @@ struct GitLabChecks {
                              "job '\(jobName)' needs '\(n.job)', which is \(hidden ? "a hidden job" : notHere)\(hint)")
                     continue
                 }
-                if edges.isEmpty { edges = Array(repeating: [], count: jobs.count) }
-                edges[i].append((t, n.pos))
+                hasEdge = true
                 if t >= i { onlyBackward = false }
                 if let mine = myStage, let tr = cachedResolution(jobNames[t]), let theirs = stageNumber(of: tr),
                    theirs > mine {
@@ -923,7 +928,18 @@ struct GitLabChecks {
                 }
             }
         }
-        if edges.isEmpty || onlyBackward { return }  // no cycle: jobs only need earlier ones
+        if !hasEdge || onlyBackward { return }  // no cycle: jobs only need earlier ones
+        // A cycle is possible: the same edges, in the same order, gathered now (most files need
+        // only earlier jobs and never build the graph). Unknown names were reported above.
+        var edges: [[(to: Int, pos: SourcePos)]] = Array(repeating: [], count: jobs.count)
+        for i in jobs.indices {
+            guard let r = cachedResolution(jobNames[i]), let ns = needs(r) else { continue }
+            for n in ns {
+                if ValidationSupport.hasInput(n.job) { continue }
+                guard let t = jobNumber(n.job) ?? jobNumber(baseName(n.job)) else { continue }
+                edges[i].append((t, n.pos))
+            }
+        }
         for c in needsCycles(edges, names: names()) { sink.error(c.pos, "'needs' cycle: \(c.cycle)") }
     }
 
