@@ -3,7 +3,9 @@ import Foundation
 /// `jobs.<id>`: runner, container, services, strategy, conditions and the rest of a job.
 extension GitHubReaderState {
     mutating func readJob(_ id: String, _ node: YNode, keyPos: SourcePos) throws(InputError) -> Job {
-        let path = "jobs.\(id)"
+        // Paths are built where they are used (a ledger entry, an error), not once per key up front:
+        // with a discarding ledger (dataset validation) they are then never built.
+        var path: String { "jobs.\(id)" }
         let m = try mapping(node, path)
         var job = Job(id: id, pos: keyPos)
         record(path, keyPos)
@@ -83,9 +85,14 @@ extension GitHubReaderState {
             case "steps":
                 guard let q = v.sequence else { throw typeError(v, kp, expected: "a list of steps") }
                 record(kp, v.pos)
+                // Gathered apart and put into the job once: each write to a job field goes through its box.
+                var steps = job.steps
+                job.steps = []
+                steps.reserveCapacity(steps.count + q.items.count)
                 for (i, item) in q.items.enumerated() {
-                    job.steps.append(contentsOf: try readStep(item, "\(kp)[\(i)]"))
+                    try readStep(item, "\(kp)[\(i)]", into: &steps)
                 }
+                job.steps = steps
             default:
                 lost(kp, pair.key.pos, "'\(key)' is not a GitHub job keyword")
             }
@@ -100,8 +107,8 @@ extension GitHubReaderState {
     }
 
     /// `if:` text without a wrapping `${{ }}`; booleans read as `true`/`false`.
-    func condition(_ node: YNode, _ path: String) throws(InputError) -> Condition {
-        let raw = try string(node, path)
+    func condition(_ node: YNode, _ path: @autoclosure () -> String) throws(InputError) -> Condition {
+        let raw = try string(node, path())
         return Condition(Self.stripBraces(raw), pos: node.pos)
     }
 
@@ -115,16 +122,16 @@ extension GitHubReaderState {
         return inner.trimmingCharacters(in: .whitespaces)
     }
 
-    private mutating func readRunsOn(_ node: YNode, _ path: String) throws(InputError) -> RunsOn {
-        record(path, node.pos)
+    private mutating func readRunsOn(_ node: YNode, _ path: @autoclosure () -> String) throws(InputError) -> RunsOn {
+        record(path(), node.pos)
         switch node {
         case .scalar, .sequence:
-            if node.scalar?.isNull == true { throw typeError(node, path, expected: "a string or a list") }
-            return RunsOn(labels: try strings(node, path), pos: node.pos)
+            if node.scalar?.isNull == true { throw typeError(node, path(), expected: "a string or a list") }
+            return RunsOn(labels: try strings(node, path()), pos: node.pos)
         case .mapping(let m):
             var r = RunsOn(labels: [], pos: node.pos)
             for pair in m.merged().pairs {
-                let kp = "\(path).\(pair.key.value)"
+                var kp: String { "\(path()).\(pair.key.value)" }
                 switch pair.key.value {
                 case "group": r.group = try string(pair.value, kp)
                 case "labels": r.labels = try strings(pair.value, kp)
@@ -138,13 +145,13 @@ extension GitHubReaderState {
         }
     }
 
-    private mutating func readContainer(_ node: YNode, _ path: String) throws(InputError) -> Image {
-        record(path, node.pos)
-        if node.scalar != nil { return Image(name: try string(node, path), pos: node.pos) }
-        let m = try mapping(node, path)
+    private mutating func readContainer(_ node: YNode, _ path: @autoclosure () -> String) throws(InputError) -> Image {
+        record(path(), node.pos)
+        if node.scalar != nil { return Image(name: try string(node, path()), pos: node.pos) }
+        let m = try mapping(node, path())
         var img = Image(name: "", pos: node.pos)
         for pair in m.pairs {
-            let kp = "\(path).\(pair.key.value)"
+            var kp: String { "\(path()).\(pair.key.value)" }
             let v = pair.value
             switch pair.key.value {
             case "image": img.name = try string(v, kp); record(kp, v.pos)
@@ -156,17 +163,17 @@ extension GitHubReaderState {
             default: lost(kp, pair.key.pos, "'\(pair.key.value)' is not a key of container")
             }
         }
-        if img.name.isEmpty { throw InputError(node.pos, "\(path): 'image' is required") }
+        if img.name.isEmpty { throw InputError(node.pos, "\(path()): 'image' is required") }
         return img
     }
 
-    private mutating func readService(_ name: String, _ node: YNode, _ path: String,
+    private mutating func readService(_ name: String, _ node: YNode, _ path: @autoclosure () -> String,
                                       keyPos: SourcePos) throws(InputError) -> Service {
-        record(path, keyPos)
-        let m = try mapping(node, path)
+        record(path(), keyPos)
+        let m = try mapping(node, path())
         var s = Service(image: "", alias: name, pos: keyPos)
         for pair in m.pairs {
-            let kp = "\(path).\(pair.key.value)"
+            var kp: String { "\(path()).\(pair.key.value)" }
             let v = pair.value
             switch pair.key.value {
             case "image": s.image = try optionalString(v, kp) ?? ""; record(kp, v.pos)
@@ -183,12 +190,12 @@ extension GitHubReaderState {
         return s
     }
 
-    private mutating func readStrategy(_ node: YNode, _ path: String) throws(InputError) -> Matrix {
-        let m = try mapping(node, path)
-        record(path, node.pos)
+    private mutating func readStrategy(_ node: YNode, _ path: @autoclosure () -> String) throws(InputError) -> Matrix {
+        let m = try mapping(node, path())
+        record(path(), node.pos)
         var mx = Matrix(pos: node.pos)
         for pair in m.pairs {
-            let kp = "\(path).\(pair.key.value)"
+            var kp: String { "\(path()).\(pair.key.value)" }
             let v = pair.value
             switch pair.key.value {
             case "matrix":
@@ -209,16 +216,16 @@ extension GitHubReaderState {
         return mx
     }
 
-    private mutating func readMatrix(_ node: YNode, _ path: String, into mx: inout Matrix) throws(InputError) {
-        record(path, node.pos)
+    private mutating func readMatrix(_ node: YNode, _ path: @autoclosure () -> String, into mx: inout Matrix) throws(InputError) {
+        record(path(), node.pos)
         mx.pos = node.pos
         if let s = node.scalar, !s.isNull {
             mx.expression = Self.stripBraces(s.value)
             return
         }
-        let m = try mapping(node, path)
+        let m = try mapping(node, path())
         for pair in m.pairs {
-            let kp = "\(path).\(pair.key.value)"
+            var kp: String { "\(path()).\(pair.key.value)" }
             let v = pair.value
             switch pair.key.value {
             case "include", "exclude":
@@ -250,13 +257,13 @@ extension GitHubReaderState {
         }
     }
 
-    private mutating func readEnvironment(_ node: YNode, _ path: String) throws(InputError) -> Environment {
-        record(path, node.pos)
-        if node.scalar != nil { return Environment(name: try string(node, path), pos: node.pos) }
-        let m = try mapping(node, path)
+    private mutating func readEnvironment(_ node: YNode, _ path: @autoclosure () -> String) throws(InputError) -> Environment {
+        record(path(), node.pos)
+        if node.scalar != nil { return Environment(name: try string(node, path()), pos: node.pos) }
+        let m = try mapping(node, path())
         var env = Environment(name: "", pos: node.pos)
         for pair in m.pairs {
-            let kp = "\(path).\(pair.key.value)"
+            var kp: String { "\(path()).\(pair.key.value)" }
             switch pair.key.value {
             case "name": env.name = try string(pair.value, kp)
             case "url": env.url = try string(pair.value, kp)
@@ -266,25 +273,25 @@ extension GitHubReaderState {
             }
             record(kp, pair.value.pos)
         }
-        if env.name.isEmpty { throw InputError(node.pos, "\(path): 'name' is required") }
+        if env.name.isEmpty { throw InputError(node.pos, "\(path()): 'name' is required") }
         return env
     }
 
     /// Checks that a local reusable workflow exists when a loader is given; remote ones are recorded as they are.
-    private mutating func readCalledWorkflow(_ ref: String, _ path: String, _ pos: SourcePos) {
+    private mutating func readCalledWorkflow(_ ref: String, _ path: @autoclosure () -> String, _ pos: SourcePos) {
         guard ref.hasPrefix("./") else {
-            record(path, pos)
+            record(path(), pos)
             return
         }
         guard let loader = options.loader else {
-            record(path, pos, .needsReview, note: "local workflow \(ref) not read (no --root given)")
+            record(path(), pos, .needsReview, note: "local workflow \(ref) not read (no --root given)")
             return
         }
         let found = (try? loader.load(String(ref.dropFirst(2)))) ?? nil
         if found == nil {
-            record(path, pos, .needsReview, note: "local workflow \(ref) not found under --root")
+            record(path(), pos, .needsReview, note: "local workflow \(ref) not found under --root")
         } else {
-            record(path, pos)
+            record(path(), pos)
         }
     }
 }

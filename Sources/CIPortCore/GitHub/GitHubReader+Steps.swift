@@ -4,6 +4,14 @@ import Foundation
 extension GitHubReaderState {
     /// One step, or the steps of a local composite action it calls (resolved through the loader).
     mutating func readStep(_ node: YNode, _ path: @autoclosure () -> String) throws(InputError) -> [Step] {
+        var steps: [Step] = []
+        try readStep(node, path(), into: &steps)
+        return steps
+    }
+
+    /// `readStep` appending to `steps`, so that a job's steps gather in one array rather than an
+    /// array per step that is then copied into the job.
+    mutating func readStep(_ node: YNode, _ path: @autoclosure () -> String, into steps: inout [Step]) throws(InputError) {
         let m = try mapping(node, path())
         record(path(), node.pos)
         var run: String?
@@ -39,9 +47,12 @@ extension GitHubReaderState {
         case (nil, nil): throw InputError(node.pos, "\(path()): a step needs 'run' or 'uses'")
         }
         if let u = uses, u.hasPrefix("./"), !u.contains("/.github/workflows/") {
-            if let inlined = try inlineComposite(step, ref: u, path()) { return inlined }
+            if let inlined = try inlineComposite(step, ref: u, path()) {
+                steps.append(contentsOf: inlined)
+                return
+            }
         }
-        return [step]
+        steps.append(step)
     }
 
     /// The steps of a local composite action with the caller's inputs substituted, or nil when it

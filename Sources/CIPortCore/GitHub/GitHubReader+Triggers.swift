@@ -35,7 +35,7 @@ extension GitHubReaderState {
 
     private mutating func readEvent(_ name: String, _ config: YNode?, keyPos: SourcePos,
                                     into p: inout Pipeline) throws(InputError) {
-        let path = "on.\(name)"
+        var path: String { "on.\(name)" }
         var t = Trigger(event: Self.event(name), rawEvent: name, pos: keyPos)
         record(path, keyPos)
         if name == "schedule" {
@@ -43,11 +43,11 @@ extension GitHubReaderState {
                 throw typeError(config ?? .scalar(YScalar("", pos: keyPos)), path, expected: "a list of '- cron:' entries")
             }
             for (i, item) in q.items.enumerated() {
-                let ip = "\(path)[\(i)]"
+                var ip: String { "\(path)[\(i)]" }
                 let m = try mapping(item, ip)
                 var s = Trigger(event: .schedule, rawEvent: name, pos: item.pos)
                 for pair in m.pairs {
-                    let kp = "\(ip).\(pair.key.value)"
+                    var kp: String { "\(ip).\(pair.key.value)" }
                     if pair.key.value == "cron" {
                         s.cron = try string(pair.value, kp)
                         record(kp, pair.value.pos)
@@ -65,7 +65,7 @@ extension GitHubReaderState {
         let m = try optionalMapping(config, path)
         for pair in m.pairs {
             let key = pair.key.value
-            let kp = "\(path).\(key)"
+            var kp: String { "\(path).\(key)" }
             let v = pair.value
             switch (t.event, key) {
             case (.push, "branches"), (.pullRequest, "branches"), (.pullRequestTarget, "branches"),
@@ -111,15 +111,15 @@ extension GitHubReaderState {
     }
 
     /// `workflow_dispatch.inputs` and `workflow_call.inputs`.
-    private mutating func readInputs(_ node: YNode, _ path: String, into p: inout Pipeline) throws(InputError) {
-        let m = try optionalMapping(node, path)
-        record(path, node.pos)
+    private mutating func readInputs(_ node: YNode, _ path: @autoclosure () -> String, into p: inout Pipeline) throws(InputError) {
+        let m = try optionalMapping(node, path())
+        record(path(), node.pos)
         for pair in m.pairs {
-            let ip = "\(path).\(pair.key.value)"
+            var ip: String { "\(path()).\(pair.key.value)" }
             var input = Input(name: pair.key.value, pos: pair.key.pos)
             let spec = try optionalMapping(pair.value, ip)
             for sp in spec.pairs {
-                let kp = "\(ip).\(sp.key.value)"
+                var kp: String { "\(ip).\(sp.key.value)" }
                 switch sp.key.value {
                 case "description": input.description = try optionalString(sp.value, kp)
                 case "type": input.type = try string(sp.value, kp)

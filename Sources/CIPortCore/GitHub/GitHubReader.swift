@@ -169,12 +169,12 @@ extension GitHubReaderState {
 extension GitHubReaderState {
     struct RunDefaults { var shell: String?; var workingDirectory: String? }
 
-    mutating func readDefaults(_ node: YNode, _ path: String) throws(InputError) -> RunDefaults {
-        let m = try mapping(node, path)
-        record(path, node.pos)
+    mutating func readDefaults(_ node: YNode, _ path: @autoclosure () -> String) throws(InputError) -> RunDefaults {
+        let m = try mapping(node, path())
+        record(path(), node.pos)
         var d = RunDefaults()
         for pair in m.pairs {
-            let p = "\(path).\(pair.key.value)"
+            var p: String { "\(path()).\(pair.key.value)" }
             guard pair.key.value == "run" else {
                 lost(p, pair.key.pos, "'\(pair.key.value)' is not a key of defaults (only 'run')")
                 continue
@@ -182,7 +182,7 @@ extension GitHubReaderState {
             let run = try mapping(pair.value, p)
             record(p, pair.value.pos)
             for rp in run.pairs {
-                let q = "\(p).\(rp.key.value)"
+                var q: String { "\(p).\(rp.key.value)" }
                 switch rp.key.value {
                 case "shell": d.shell = try string(rp.value, q); record(q, rp.value.pos)
                 case "working-directory": d.workingDirectory = try string(rp.value, q); record(q, rp.value.pos)
@@ -193,16 +193,16 @@ extension GitHubReaderState {
         return d
     }
 
-    mutating func readPermissions(_ node: YNode, _ path: String) throws(InputError) -> Permissions {
-        record(path, node.pos)
+    mutating func readPermissions(_ node: YNode, _ path: @autoclosure () -> String) throws(InputError) -> Permissions {
+        record(path(), node.pos)
         if let s = node.scalar {
             // `permissions: read-all`, `write-all`, or `{}` written as an empty flow mapping.
             return Permissions(shorthand: s.isNull ? nil : s.value, pos: node.pos)
         }
-        let m = try mapping(node, path)
+        let m = try mapping(node, path())
         var scopes: [KeyValue] = []
         for pair in m.pairs {
-            let p = "\(path).\(pair.key.value)"
+            var p: String { "\(path()).\(pair.key.value)" }
             let level = try string(pair.value, p)
             record(p, pair.value.pos)
             scopes.append(KeyValue(pair.key.value, level, pos: pair.value.pos))
@@ -210,22 +210,22 @@ extension GitHubReaderState {
         return Permissions(scopes: scopes, pos: node.pos)
     }
 
-    mutating func readConcurrency(_ node: YNode, _ path: String) throws(InputError) -> Concurrency {
-        record(path, node.pos)
+    mutating func readConcurrency(_ node: YNode, _ path: @autoclosure () -> String) throws(InputError) -> Concurrency {
+        record(path(), node.pos)
         if node.scalar != nil {
-            return Concurrency(group: try string(node, path), pos: node.pos)
+            return Concurrency(group: try string(node, path()), pos: node.pos)
         }
-        let m = try mapping(node, path)
+        let m = try mapping(node, path())
         var c = Concurrency(group: "", pos: node.pos)
         for pair in m.pairs {
-            let p = "\(path).\(pair.key.value)"
+            var p: String { "\(path()).\(pair.key.value)" }
             switch pair.key.value {
             case "group": c.group = try string(pair.value, p); record(p, pair.value.pos)
             case "cancel-in-progress": c.cancelInProgress = try string(pair.value, p); record(p, pair.value.pos)
             default: lost(p, pair.key.pos, "'\(pair.key.value)' is not a key of concurrency")
             }
         }
-        if c.group.isEmpty { throw InputError(node.pos, "\(path): 'group' is required") }
+        if c.group.isEmpty { throw InputError(node.pos, "\(path()): 'group' is required") }
         return c
     }
 }

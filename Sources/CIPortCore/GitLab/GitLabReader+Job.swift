@@ -11,11 +11,15 @@ extension GitLabReading {
         var inheritVariables = true
         var wroteTags = false, idTokens = false
         var pagesPublish: String?
+        // Script lines gather here and go into the job once; whether the job wrote each keyword
+        // that `default:` fills in is noted on the way (what `m[key] == nil` answered by a scan).
+        var steps: [Step] = []
+        var wroteServices = false, wroteBeforeScript = false, wroteAfterScript = false, wroteCache = false
 
         // `inherit:` decides which defaults apply, so read it before anything else.
         if let ip = m.pair("inherit") {
             for q in try mapping(ip.value, "\(name).inherit").pairs {
-                let what = "\(name).inherit.\(q.key.value)"
+                var what: String { "\(name).inherit.\(q.key.value)" }
                 switch q.key.value {
                 case "default":
                     if let b = q.value.scalar?.bool { inheritDefault = b ? nil : [] }
@@ -43,21 +47,25 @@ extension GitLabReading {
 
         for p in m.pairs {
             let key = p.key.value
-            let path = "\(name).\(key)"
+            // Built where it is used (a ledger entry, an error); a discarding ledger never builds it.
+            var path: String { "\(name).\(key)" }
             let v = p.value
             switch key {
             case "script":
-                job.steps += try readScript(v, path, phase: .main)
+                try readScript(v, path, phase: .main, into: &steps)
             case "before_script":
-                job.steps += try readScript(v, path, phase: .before)
+                wroteBeforeScript = true
+                try readScript(v, path, phase: .before, into: &steps)
             case "after_script":
-                job.steps += try readScript(v, path, phase: .after)
+                wroteAfterScript = true
+                try readScript(v, path, phase: .after, into: &steps)
             case "stage", "type":
                 job.stage = try string(v, path)
                 record(path, p.key.pos, .translated, key == "type" ? "deprecated `type:` read as `stage:`" : "")
             case "image":
                 job.image = try readImage(v, path)
             case "services":
+                wroteServices = true
                 job.services = try readServices(v, path)
             case "needs":
                 job.needs = try readNeeds(v, path)
@@ -82,6 +90,7 @@ extension GitLabReading {
             case "trigger":
                 job.trigger = try readTrigger(v, path)
             case "cache":
+                wroteCache = true
                 job.caches = try readCaches(v, path)
             case "artifacts":
                 job.artifacts = try readArtifacts(v, path)
@@ -156,16 +165,19 @@ extension GitLabReading {
 
         // `default:` applies to keywords the job does not set, unless `inherit:default` says otherwise.
         func inherits(_ k: String) -> Bool { inheritDefault.map { $0.contains(k) } ?? true }
+        // A default that is unset would write back the value the job already has; skipping it
+        // saves a checked access to the job's box per keyword.
         let d = pipeline.defaults
-        if job.image == nil, inherits("image") { job.image = d.image }
-        if m["services"] == nil, inherits("services") { job.services = d.services }
-        if m["before_script"] == nil, inherits("before_script") { job.steps = d.beforeSteps + job.steps }
-        if m["after_script"] == nil, inherits("after_script") { job.steps += d.afterSteps }
-        if m["cache"] == nil, inherits("cache") { job.caches = d.caches }
-        if job.artifacts == nil, inherits("artifacts") { job.artifacts = d.artifacts }
-        if job.retry == nil, inherits("retry") { job.retry = d.retry }
-        if job.timeout == nil, inherits("timeout") { job.timeout = d.timeout }
-        if job.interruptible == nil, inherits("interruptible") { job.interruptible = d.interruptible }
+        if d.image != nil, job.image == nil, inherits("image") { job.image = d.image }
+        if !wroteServices, !d.services.isEmpty, inherits("services") { job.services = d.services }
+        if !wroteBeforeScript, !d.beforeSteps.isEmpty, inherits("before_script") { steps = d.beforeSteps + steps }
+        if !wroteAfterScript, !d.afterSteps.isEmpty, inherits("after_script") { steps += d.afterSteps }
+        job.steps = steps
+        if !wroteCache, !d.caches.isEmpty, inherits("cache") { job.caches = d.caches }
+        if d.artifacts != nil, job.artifacts == nil, inherits("artifacts") { job.artifacts = d.artifacts }
+        if d.retry != nil, job.retry == nil, inherits("retry") { job.retry = d.retry }
+        if d.timeout != nil, job.timeout == nil, inherits("timeout") { job.timeout = d.timeout }
+        if d.interruptible != nil, job.interruptible == nil, inherits("interruptible") { job.interruptible = d.interruptible }
         if !wroteTags, inherits("tags"), let t = d.runsOn { job.runsOn = t }
         if idTokens || (defaultIDTokens && inherits("id_tokens")) {
             job.permissions = Permissions(scopes: [KeyValue("id-token", "write", pos: job.pos)], pos: job.pos)
@@ -188,7 +200,7 @@ extension GitLabReading {
             }
             job.rules = try rulesFromOnlyExcept(job: name, only: only, except: except)
         }
-        if job.mainSteps.isEmpty && job.trigger == nil {
+        if !steps.contains(where: { $0.phase == .main }) && job.trigger == nil {
             let fromInclude = ledger.entry("\(name).extends")?.status == .needsReview
             ledger.record("\(name)", at: keyPos, .needsReview, note: fromInclude
                 ? "the job's `script:` comes from a template ciport did not fetch; ciport writes a placeholder step"
@@ -202,14 +214,14 @@ extension GitLabReading {
     // MARK: scripts
 
     /// `script` lines as steps: a string or a list, nested lists flattened; each line is recorded.
-    func readScriptLines(_ n: YNode, _ path: String) throws(InputError) -> [(String, SourcePos)] {
+    func readScriptLines(_ n: YNode, _ path: @autoclosure () -> String) throws(InputError) -> [(String, SourcePos)] {
         if case .mapping = n {
-            throw InputError(n.pos, "`\(path)` must be a string or a list of strings, got a mapping")
+            throw InputError(n.pos, "`\(path())` must be a string or a list of strings, got a mapping")
         }
         var out: [(String, SourcePos)] = []
-        for item in try flattened(n, path) {
+        for item in try flattened(n, path()) {
             guard let s = item.scalar else {
-                throw InputError(item.pos, "`\(path)` lines must be strings; this one is \(item.kindName)")
+                throw InputError(item.pos, "`\(path())` lines must be strings; this one is \(item.kindName)")
             }
             if s.isNull { continue }
             out.append((s.value, s.pos))
@@ -217,50 +229,73 @@ extension GitLabReading {
         return out
     }
 
-    mutating func readScript(_ n: YNode, _ path: String, phase: Step.Phase) throws(InputError) -> [Step] {
+    mutating func readScript(_ n: YNode, _ path: @autoclosure () -> String, phase: Step.Phase) throws(InputError) -> [Step] {
         var steps: [Step] = []
-        for (i, (line, pos)) in try readScriptLines(n, path).enumerated() {
-            var s = Step(.run(line), pos: pos)
-            s.phase = phase
-            steps.append(s)
-            record("\(path)[\(i)]", pos)
-        }
-        if steps.isEmpty { record(path, n.pos) }
+        try readScript(n, path(), phase: phase, into: &steps)
         return steps
+    }
+
+    /// `readScript` appending to `steps`. A list of plain scalars (nearly every `script:`) is read
+    /// in place: `readScriptLines` would return the same lines in the same order with no error,
+    /// after copying the list twice. Anything else (a single string, nested lists, a bad item)
+    /// still goes through it, so its errors come out as before.
+    mutating func readScript(_ n: YNode, _ path: @autoclosure () -> String, phase: Step.Phase,
+                             into steps: inout [Step]) throws(InputError) {
+        let before = steps.count
+        if case .sequence(let q) = n, q.items.allSatisfy({ if case .scalar = $0 { true } else { false } }) {
+            steps.reserveCapacity(steps.count + q.items.count)
+            var i = 0
+            for item in q.items {
+                guard case .scalar(let s) = item, !s.isNull else { continue }
+                var step = Step(.run(s.value), pos: s.pos)
+                step.phase = phase
+                steps.append(step)
+                record("\(path())[\(i)]", s.pos)
+                i += 1
+            }
+        } else {
+            for (i, (line, pos)) in try readScriptLines(n, path()).enumerated() {
+                var s = Step(.run(line), pos: pos)
+                s.phase = phase
+                steps.append(s)
+                record("\(path())[\(i)]", pos)
+            }
+        }
+        if steps.count == before { record(path(), n.pos) }
     }
 
     // MARK: image and services
 
-    mutating func readImage(_ n: YNode, _ path: String) throws(InputError) -> Image {
-        if let s = n.scalar {
-            record(path, n.pos)
-            return Image(name: try string(.scalar(s), path), pos: n.pos)
+    mutating func readImage(_ n: YNode, _ path: @autoclosure () -> String) throws(InputError) -> Image {
+        if case .scalar = n {
+            record(path(), n.pos)
+            return Image(name: try string(n, path()), pos: n.pos)
         }
-        let m = try mapping(n, path)
-        guard let nameNode = m["name"] else { throw InputError(m.pos, "`\(path)` needs `name:`") }
-        var img = Image(name: try string(nameNode, "\(path).name"), pos: nameNode.pos)
+        let m = try mapping(n, path())
+        guard let nameNode = m["name"] else { throw InputError(m.pos, "`\(path())` needs `name:`") }
+        var img = Image(name: try string(nameNode, "\(path()).name"), pos: nameNode.pos)
         for p in m.pairs {
             switch p.key.value {
             case "name": continue
-            case "entrypoint": img.entrypoint = try strings(p.value, "\(path).entrypoint")
-            case "pull_policy": img.pullPolicy = try strings(p.value, "\(path).pull_policy")
+            case "entrypoint": img.entrypoint = try strings(p.value, "\(path()).entrypoint")
+            case "pull_policy": img.pullPolicy = try strings(p.value, "\(path()).pull_policy")
             case "docker", "kubernetes":
-                record("\(path).\(p.key.value)", p.key.pos, .lost, "executor options have no GitHub counterpart")
+                record("\(path()).\(p.key.value)", p.key.pos, .lost, "executor options have no GitHub counterpart")
                 continue
-            default: throw InputError(p.key.pos, "unknown key `\(p.key.value)` in `\(path)` (name, entrypoint, pull_policy)")
+            default: throw InputError(p.key.pos, "unknown key `\(p.key.value)` in `\(path())` (name, entrypoint, pull_policy)")
             }
-            record("\(path).\(p.key.value)", p.key.pos)
+            record("\(path()).\(p.key.value)", p.key.pos)
         }
-        record(path, n.pos)
+        record(path(), n.pos)
         return img
     }
 
-    mutating func readServices(_ n: YNode, _ path: String) throws(InputError) -> [Service] {
+    mutating func readServices(_ n: YNode, _ path: @autoclosure () -> String) throws(InputError) -> [Service] {
         var out: [Service] = []
-        for (i, item) in try sequence(n, path).enumerated() {
-            let ip = "\(path)[\(i)]"
-            if let s = item.scalar {
-                out.append(Service(image: try string(.scalar(s), ip), pos: item.pos))
+        for (i, item) in try sequence(n, path()).enumerated() {
+            var ip: String { "\(path())[\(i)]" }
+            if case .scalar = item {
+                out.append(Service(image: try string(item, ip), pos: item.pos))
                 record(ip, item.pos)
                 continue
             }
@@ -268,7 +303,7 @@ extension GitLabReading {
             guard let nameNode = m["name"] else { throw InputError(m.pos, "`\(ip)` needs `name:`") }
             var svc = Service(image: try string(nameNode, "\(ip).name"), pos: item.pos)
             for p in m.pairs {
-                let what = "\(ip).\(p.key.value)"
+                var what: String { "\(ip).\(p.key.value)" }
                 switch p.key.value {
                 case "name": continue
                 case "alias": svc.alias = try string(p.value, what)
@@ -289,12 +324,12 @@ extension GitLabReading {
 
     // MARK: needs
 
-    mutating func readNeeds(_ n: YNode, _ path: String) throws(InputError) -> [Need] {
+    mutating func readNeeds(_ n: YNode, _ path: @autoclosure () -> String) throws(InputError) -> [Need] {
         var out: [Need] = []
-        for (i, item) in try sequence(n, path).enumerated() {
-            let ip = "\(path)[\(i)]"
-            if let s = item.scalar {
-                out.append(Need(job: try string(.scalar(s), ip), pos: item.pos))
+        for (i, item) in try sequence(n, path()).enumerated() {
+            var ip: String { "\(path())[\(i)]" }
+            if case .scalar = item {
+                out.append(Need(job: try string(item, ip), pos: item.pos))
                 record(ip, item.pos)
                 continue
             }
@@ -309,7 +344,7 @@ extension GitLabReading {
                 throw InputError(m.pos, "`\(ip)` needs `job:` (or `pipeline:`)")
             }
             for p in m.pairs {
-                let what = "\(ip).\(p.key.value)"
+                var what: String { "\(ip).\(p.key.value)" }
                 switch p.key.value {
                 case "job", "pipeline": continue
                 case "optional": need.optional = try bool(p.value, what)
@@ -335,36 +370,36 @@ extension GitLabReading {
 
     // MARK: when, parallel, trigger
 
-    func readWhen(_ n: YNode, _ path: String) throws(InputError) -> When {
-        let s = try string(n, path)
+    func readWhen(_ n: YNode, _ path: @autoclosure () -> String) throws(InputError) -> When {
+        let s = try string(n, path())
         guard let w = When(rawValue: s) else {
-            throw InputError(n.pos, "`\(path)` '\(s)' is not one of on_success, on_failure, always, manual, delayed, never")
+            throw InputError(n.pos, "`\(path())` '\(s)' is not one of on_success, on_failure, always, manual, delayed, never")
         }
         return w
     }
 
-    mutating func readParallel(_ n: YNode, _ path: String) throws(InputError) -> Matrix {
+    mutating func readParallel(_ n: YNode, _ path: @autoclosure () -> String) throws(InputError) -> Matrix {
         var mx = Matrix(pos: n.pos)
         if n.scalar != nil {
-            let count = try int(n, path)
-            guard (1...200).contains(count) else { throw InputError(n.pos, "`\(path)` must be between 1 and 200") }
+            let count = try int(n, path())
+            guard (1...200).contains(count) else { throw InputError(n.pos, "`\(path())` must be between 1 and 200") }
             mx.parallelCount = count
-            record(path, n.pos)
+            record(path(), n.pos)
             return mx
         }
-        let m = try mapping(n, path)
+        let m = try mapping(n, path())
         guard let matrixNode = m["matrix"], m.pairs.count == 1 else {
-            throw InputError(m.pos, "`\(path)` must be a number or `matrix:`")
+            throw InputError(m.pos, "`\(path())` must be a number or `matrix:`")
         }
         var rows: [[Matrix.Axis]] = []
-        for (i, entry) in try sequence(matrixNode, "\(path).matrix").enumerated() {
+        for (i, entry) in try sequence(matrixNode, "\(path()).matrix").enumerated() {
             var axes: [Matrix.Axis] = []
-            for p in try mapping(entry, "\(path).matrix[\(i)]").pairs {
-                axes.append(Matrix.Axis(name: p.key.value, values: try strings(p.value, "\(path).matrix[\(i)].\(p.key.value)"),
+            for p in try mapping(entry, "\(path()).matrix[\(i)]").pairs {
+                axes.append(Matrix.Axis(name: p.key.value, values: try strings(p.value, "\(path()).matrix[\(i)].\(p.key.value)"),
                                         pos: p.key.pos))
             }
             rows.append(axes)
-            record("\(path).matrix[\(i)]", entry.pos)
+            record("\(path()).matrix[\(i)]", entry.pos)
         }
         if rows.count == 1 {
             mx.axes = rows[0]
@@ -380,20 +415,20 @@ extension GitLabReading {
                 mx.include += combos
             }
         }
-        record(path, n.pos)
+        record(path(), n.pos)
         return mx
     }
 
-    mutating func readTrigger(_ n: YNode, _ path: String) throws(InputError) -> DownstreamPipeline {
+    mutating func readTrigger(_ n: YNode, _ path: @autoclosure () -> String) throws(InputError) -> DownstreamPipeline {
         var t = DownstreamPipeline(pos: n.pos)
         if n.scalar != nil {
-            t.project = try string(n, path)
-            record(path, n.pos)
+            t.project = try string(n, path())
+            record(path(), n.pos)
             return t
         }
-        let m = try mapping(n, path)
+        let m = try mapping(n, path())
         for p in m.pairs {
-            let what = "\(path).\(p.key.value)"
+            var what: String { "\(path()).\(p.key.value)" }
             switch p.key.value {
             case "project": t.project = try string(p.value, what)
             case "branch": t.branch = try string(p.value, what)
@@ -425,27 +460,27 @@ extension GitLabReading {
             }
             record(what, p.key.pos)
         }
-        record(path, n.pos)
+        record(path(), n.pos)
         return t
     }
 
     // MARK: cache, artifacts
 
-    mutating func readCaches(_ n: YNode, _ path: String) throws(InputError) -> [Cache] {
+    mutating func readCaches(_ n: YNode, _ path: @autoclosure () -> String) throws(InputError) -> [Cache] {
         if case .sequence(let q) = n {
             var out: [Cache] = []
-            for (i, item) in q.items.enumerated() { out.append(try readCache(item, "\(path)[\(i)]")) }
+            for (i, item) in q.items.enumerated() { out.append(try readCache(item, "\(path())[\(i)]")) }
             return out
         }
         if let s = n.scalar, s.isNull { return [] }
-        return [try readCache(n, path)]
+        return [try readCache(n, path())]
     }
 
-    private mutating func readCache(_ n: YNode, _ path: String) throws(InputError) -> Cache {
-        let m = try mapping(n, path)
+    private mutating func readCache(_ n: YNode, _ path: @autoclosure () -> String) throws(InputError) -> Cache {
+        let m = try mapping(n, path())
         var c = Cache(pos: n.pos)
         for p in m.pairs {
-            let what = "\(path).\(p.key.value)"
+            var what: String { "\(path()).\(p.key.value)" }
             switch p.key.value {
             case "key":
                 if let km = p.value.mapping {
@@ -475,15 +510,15 @@ extension GitLabReading {
             }
             record(what, p.key.pos)
         }
-        record(path, n.pos)
+        record(path(), n.pos)
         return c
     }
 
-    mutating func readArtifacts(_ n: YNode, _ path: String) throws(InputError) -> Artifacts {
-        let m = try mapping(n, path)
+    mutating func readArtifacts(_ n: YNode, _ path: @autoclosure () -> String) throws(InputError) -> Artifacts {
+        let m = try mapping(n, path())
         var a = Artifacts(pos: n.pos)
         for p in m.pairs {
-            let what = "\(path).\(p.key.value)"
+            var what: String { "\(path()).\(p.key.value)" }
             switch p.key.value {
             case "paths": a.paths = try strings(p.value, what)
             case "exclude": a.exclude = try strings(p.value, what)
@@ -497,7 +532,7 @@ extension GitLabReading {
                 continue
             case "reports":
                 for q in try mapping(p.value, what).pairs {
-                    let rp = "\(what).\(q.key.value)"
+                    var rp: String { "\(what).\(q.key.value)" }
                     if let cm = q.value.mapping {
                         // coverage_report: {coverage_format, path}
                         var paths: [String] = []
@@ -513,22 +548,22 @@ extension GitLabReading {
             }
             record(what, p.key.pos)
         }
-        record(path, n.pos)
+        record(path(), n.pos)
         return a
     }
 
     // MARK: environment, retry, allow_failure, release
 
-    mutating func readEnvironment(_ n: YNode, _ path: String) throws(InputError) -> Environment {
+    mutating func readEnvironment(_ n: YNode, _ path: @autoclosure () -> String) throws(InputError) -> Environment {
         if n.scalar != nil {
-            record(path, n.pos)
-            return Environment(name: try string(n, path), pos: n.pos)
+            record(path(), n.pos)
+            return Environment(name: try string(n, path()), pos: n.pos)
         }
-        let m = try mapping(n, path)
-        guard let nameNode = m["name"] else { throw InputError(m.pos, "`\(path)` needs `name:`") }
-        var e = Environment(name: try string(nameNode, "\(path).name"), pos: n.pos)
+        let m = try mapping(n, path())
+        guard let nameNode = m["name"] else { throw InputError(m.pos, "`\(path())` needs `name:`") }
+        var e = Environment(name: try string(nameNode, "\(path()).name"), pos: n.pos)
         for p in m.pairs {
-            let what = "\(path).\(p.key.value)"
+            var what: String { "\(path()).\(p.key.value)" }
             switch p.key.value {
             case "name": continue
             case "url": e.url = try string(p.value, what)
@@ -543,20 +578,20 @@ extension GitLabReading {
             }
             record(what, p.key.pos)
         }
-        record(path, n.pos)
+        record(path(), n.pos)
         return e
     }
 
-    mutating func readRetry(_ n: YNode, _ path: String) throws(InputError) -> Retry {
+    mutating func readRetry(_ n: YNode, _ path: @autoclosure () -> String) throws(InputError) -> Retry {
         if n.scalar != nil {
-            let r = Retry(max: try int(n, path), pos: n.pos)
-            record(path, n.pos)
+            let r = Retry(max: try int(n, path()), pos: n.pos)
+            record(path(), n.pos)
             return r
         }
-        let m = try mapping(n, path)
+        let m = try mapping(n, path())
         var r = Retry(max: 0, pos: n.pos)
         for p in m.pairs {
-            let what = "\(path).\(p.key.value)"
+            var what: String { "\(path()).\(p.key.value)" }
             switch p.key.value {
             case "max": r.max = try int(p.value, what)
             case "when": r.when = try strings(p.value, what)
@@ -564,29 +599,29 @@ extension GitLabReading {
             default: throw InputError(p.key.pos, "unknown key `\(p.key.value)` in `retry` (max, when, exit_codes)")
             }
         }
-        record(path, n.pos)
+        record(path(), n.pos)
         return r
     }
 
-    mutating func readAllowFailure(_ n: YNode, _ path: String) throws(InputError) -> AllowFailure {
+    mutating func readAllowFailure(_ n: YNode, _ path: @autoclosure () -> String) throws(InputError) -> AllowFailure {
         if n.scalar != nil {
-            record(path, n.pos)
-            return AllowFailure(allowed: try bool(n, path), pos: n.pos)
+            record(path(), n.pos)
+            return AllowFailure(allowed: try bool(n, path()), pos: n.pos)
         }
-        let m = try mapping(n, path)
+        let m = try mapping(n, path())
         guard let codes = m["exit_codes"], m.pairs.count == 1 else {
-            throw InputError(m.pos, "`\(path)` must be true, false or {exit_codes: …}")
+            throw InputError(m.pos, "`\(path())` must be true, false or {exit_codes: …}")
         }
-        record(path, n.pos)
-        return AllowFailure(allowed: true, exitCodes: try ints(codes, "\(path).exit_codes"), pos: n.pos)
+        record(path(), n.pos)
+        return AllowFailure(allowed: true, exitCodes: try ints(codes, "\(path()).exit_codes"), pos: n.pos)
     }
 
-    mutating func readRelease(_ n: YNode, _ path: String) throws(InputError) -> Release {
-        let m = try mapping(n, path)
-        guard let tag = m["tag_name"] else { throw InputError(m.pos, "`\(path)` needs `tag_name:`") }
-        var r = Release(tagName: try string(tag, "\(path).tag_name"), pos: n.pos)
+    mutating func readRelease(_ n: YNode, _ path: @autoclosure () -> String) throws(InputError) -> Release {
+        let m = try mapping(n, path())
+        guard let tag = m["tag_name"] else { throw InputError(m.pos, "`\(path())` needs `tag_name:`") }
+        var r = Release(tagName: try string(tag, "\(path()).tag_name"), pos: n.pos)
         for p in m.pairs {
-            let what = "\(path).\(p.key.value)"
+            var what: String { "\(path()).\(p.key.value)" }
             switch p.key.value {
             case "tag_name": break
             case "name": r.name = try string(p.value, what)
@@ -599,7 +634,7 @@ extension GitLabReading {
             }
             record(what, p.key.pos)
         }
-        record(path, n.pos)
+        record(path(), n.pos)
         return r
     }
 }

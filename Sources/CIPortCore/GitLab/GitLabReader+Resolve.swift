@@ -8,6 +8,35 @@ extension GitLabReader {
         mergeKeysApplied(n) ?? n
     }
 
+    /// Whether `n` holds a `<<` merge key (what `mergeKeysApplied` looks for) and whether it holds a
+    /// `!reference` list (what `containsReference` looks for), in one walk that reads the tree in
+    /// place. Most files have neither, and then both passes are skipped: each walked the whole
+    /// tree, copying every node it visited.
+    static func resolvingMarks(_ n: YNode) -> (mergeKey: Bool, reference: Bool) {
+        var mergeKey = false, reference = false
+        mark(n, &mergeKey, &reference)
+        return (mergeKey, reference)
+    }
+
+    private static func mark(_ n: YNode, _ mergeKey: inout Bool, _ reference: inout Bool) {
+        if mergeKey && reference { return }
+        switch n {
+        case .scalar: return
+        case .mapping(let m):
+            m.pairs.withUnsafeBufferPointer { pairs in
+                for i in pairs.indices {
+                    if pairs[i].key.style == .plain && pairs[i].key.value == "<<" { mergeKey = true }
+                    mark(pairs[i].value, &mergeKey, &reference)
+                }
+            }
+        case .sequence(let q):
+            if q.tag == "!reference" { reference = true }
+            q.items.withUnsafeBufferPointer { items in
+                for i in items.indices { mark(items[i], &mergeKey, &reference) }
+            }
+        }
+    }
+
     /// `applyingMergeKeys`, nil when `n` has no merge key anywhere (most files): nothing is copied then.
     private static func mergeKeysApplied(_ n: YNode) -> YNode? {
         switch n {

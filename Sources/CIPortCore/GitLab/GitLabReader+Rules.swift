@@ -3,18 +3,18 @@ import Foundation
 extension GitLabReading {
     // MARK: rules
 
-    mutating func readRules(_ n: YNode, _ path: String) throws(InputError) -> [Rule] {
+    mutating func readRules(_ n: YNode, _ path: @autoclosure () -> String) throws(InputError) -> [Rule] {
         guard n.sequence != nil || (n.scalar?.isNull ?? false) else {
-            throw InputError(n.pos, "`\(path)` must be a list of rules, got \(n.kindName)")
+            throw InputError(n.pos, "`\(path())` must be a list of rules, got \(n.kindName)")
         }
         var out: [Rule] = []
         // `- !reference [.rules, rules]` leaves a list inside the list; GitLab flattens it.
-        for (i, item) in try flattened(n, path).enumerated() where !(item.scalar?.isNull ?? false) {
-            let rp = "\(path)[\(i)]"
+        for (i, item) in try flattened(n, path()).enumerated() where !(item.scalar?.isNull ?? false) {
+            var rp: String { "\(path())[\(i)]" }
             let m = try mapping(item, rp)
             var r = Rule(pos: item.pos)
             for p in m.pairs {
-                let what = "\(rp).\(p.key.value)"
+                var what: String { "\(rp).\(p.key.value)" }
                 switch p.key.value {
                 case "if": r.condition = try string(p.value, what)
                 case "changes":
@@ -64,7 +64,7 @@ extension GitLabReading {
             out.append(r)
             record(rp, item.pos)
         }
-        if out.isEmpty { record(path, n.pos) }
+        if out.isEmpty { record(path(), n.pos) }
         return out
     }
 
@@ -78,14 +78,14 @@ extension GitLabReading {
         var pos: SourcePos
     }
 
-    private func readPolicy(_ pair: YMapping.Pair, _ path: String) throws(InputError) -> RefPolicy {
+    private func readPolicy(_ pair: YMapping.Pair, _ path: @autoclosure () -> String) throws(InputError) -> RefPolicy {
         var p = RefPolicy(pos: pair.key.pos)
         if pair.value.mapping == nil {
-            p.refs = try strings(pair.value, path)
+            p.refs = try strings(pair.value, path())
             return p
         }
-        for q in try mapping(pair.value, path).pairs {
-            let what = "\(path):\(q.key.value)"
+        for q in try mapping(pair.value, path()).pairs {
+            var what: String { "\(path()):\(q.key.value)" }
             switch q.key.value {
             case "refs": p.refs = try strings(q.value, what)
             case "variables": p.variables = try strings(q.value, what)
@@ -95,7 +95,7 @@ extension GitLabReading {
                 guard v == "active" else { throw InputError(q.value.pos, "`\(what)` only takes `active`") }
                 p.kubernetes = true
             default:
-                throw InputError(q.key.pos, "unknown key `\(q.key.value)` in `\(path)` (refs, variables, changes, kubernetes)")
+                throw InputError(q.key.pos, "unknown key `\(q.key.value)` in `\(path())` (refs, variables, changes, kubernetes)")
             }
         }
         return p
@@ -201,7 +201,7 @@ extension GitLabReading {
 
     mutating func readWorkflow(_ m: YMapping) throws(InputError) {
         for p in m.pairs {
-            let path = "workflow.\(p.key.value)"
+            var path: String { "workflow.\(p.key.value)" }
             switch p.key.value {
             case "name":
                 pipeline.name = try string(p.value, path)
@@ -219,12 +219,15 @@ extension GitLabReading {
 
     /// Maps workflow rules that only say which events start a pipeline to triggers; the rest stay in
     /// `pipeline.workflowRules`, which the writer turns into conditions on every job.
-    private mutating func triggers(from rules: [Rule], path: String) {
+    ///
+    /// `path` and each rule's path are built only when the ledger records them: dataset validation
+    /// reads with a discarding ledger, where they were a tenth of reading a GitLab file.
+    private mutating func triggers(from rules: [Rule], path: @autoclosure () -> String) {
         var found: [Trigger] = []
         var needsDefault = false
         var keep = false
         for (i, r) in rules.enumerated() {
-            let rp = "\(path)[\(i)]"
+            var rp: String { "\(path())[\(i)]" }
             if r.when == .never {
                 if r.condition?.contains("CI_OPEN_MERGE_REQUESTS") == true {
                     ledger.record(rp, at: r.pos, .approximated,
@@ -303,8 +306,8 @@ extension GitLabReading {
             var tags: [String] = []
             var anyBranch = false, anyTag = false
             for atomRaw in FastText.pieces(disjunct, separatedBy: "&&") {
-                let parts = FastText.trimmed(atomRaw).split(separator: " ").map(String.init)
-                let lhs = parts.first.map(unbrace) ?? ""
+                let (parts, ascii) = words(atomRaw)
+                let lhs = parts.first.map { unbrace($0, ascii: ascii) } ?? ""
                 if parts.count == 1 {
                     switch lhs {
                     case "$CI_COMMIT_BRANCH": anyBranch = true
@@ -317,7 +320,7 @@ extension GitLabReading {
                 guard parts.count == 3 else { return nil }
                 let op = parts[1]
                 let rhs = parts[2]
-                let literal = unquote(rhs)
+                let literal = unquote(rhs, ascii: ascii)
                 switch (lhs, op) {
                 case ("$CI_PIPELINE_SOURCE", "=="):
                     guard let lit = literal else { return nil }
@@ -332,7 +335,7 @@ extension GitLabReading {
                     default: event = .other
                     }
                 case ("$CI_COMMIT_BRANCH", "=="), ("$CI_COMMIT_REF_NAME", "=="), ("$CI_MERGE_REQUEST_TARGET_BRANCH_NAME", "=="):
-                    if unbrace(rhs) == "$CI_DEFAULT_BRANCH" {
+                    if unbrace(rhs, ascii: ascii) == "$CI_DEFAULT_BRANCH" {
                         branches.append("main")
                         approximate = true
                     } else if let lit = literal {
@@ -342,12 +345,12 @@ extension GitLabReading {
                     }
                     if lhs == "$CI_MERGE_REQUEST_TARGET_BRANCH_NAME" { event = .pullRequest; raw = "merge_request_event" }
                 case ("$CI_COMMIT_BRANCH", "=~"), ("$CI_COMMIT_REF_NAME", "=~"), ("$CI_MERGE_REQUEST_TARGET_BRANCH_NAME", "=~"):
-                    guard let glob = glob(fromRegex: rhs) else { return nil }
+                    guard let glob = glob(fromRegex: String(rhs)) else { return nil }
                     branches.append(glob)
                     approximate = true
                     if lhs == "$CI_MERGE_REQUEST_TARGET_BRANCH_NAME" { event = .pullRequest; raw = "merge_request_event" }
                 case ("$CI_COMMIT_TAG", "=~"):
-                    guard let glob = glob(fromRegex: rhs) else { return nil }
+                    guard let glob = glob(fromRegex: String(rhs)) else { return nil }
                     tags.append(glob)
                     approximate = true
                 case ("$CI_COMMIT_TAG", "=="):
@@ -374,12 +377,52 @@ extension GitLabReading {
         return out.isEmpty ? nil : (out, approximate)
     }
 
-    private static func unbrace(_ s: String) -> String {
-        if s.hasPrefix("${"), s.hasSuffix("}") { return "$" + s.dropFirst(2).dropLast() }
+    /// The words of a condition atom, `FastText.trimmed(atom).split(separator: " ")`, and whether
+    /// the atom is ASCII. ASCII atoms are split on bytes into slices of the atom, without the two
+    /// string copies: there bytes are characters (CR LF, one character, holds no space or tab), so
+    /// trimming tabs and spaces and splitting at spaces byte by byte finds the same words.
+    private static func words(_ atom: Substring) -> (words: [Substring], ascii: Bool) {
+        guard FastText.isASCII(atom) else { return (FastText.trimmed(atom).split(separator: " "), false) }
+        let u = atom.utf8
+        var lo = u.startIndex, hi = u.endIndex
+        while lo < hi, u[lo] == 0x20 || u[lo] == 0x09 { lo = u.index(after: lo) }
+        while lo < hi {
+            let last = u.index(before: hi)
+            guard u[last] == 0x20 || u[last] == 0x09 else { break }
+            hi = last
+        }
+        var out: [Substring] = []
+        var start = lo, i = lo
+        while i < hi {
+            if u[i] == 0x20 {
+                if start < i { out.append(atom[start..<i]) }
+                start = u.index(after: i)
+            }
+            i = u.index(after: i)
+        }
+        if start < hi { out.append(atom[start..<hi]) }
+        return (out, true)
+    }
+
+    /// `${VAR}` → `$VAR`. ASCII words are tested on bytes (the same answer: each byte is a character).
+    private static func unbrace(_ s: Substring, ascii: Bool) -> Substring {
+        if ascii {
+            let u = s.utf8
+            guard u.count >= 3, u.first == UInt8(ascii: "$"), u[u.index(after: u.startIndex)] == UInt8(ascii: "{"),
+                  u.last == UInt8(ascii: "}") else { return s }
+            return Substring("$" + s[u.index(u.startIndex, offsetBy: 2)..<u.index(before: u.endIndex)])
+        }
+        if s.hasPrefix("${"), s.hasSuffix("}") { return Substring("$" + s.dropFirst(2).dropLast()) }
         return s
     }
 
-    private static func unquote(_ s: String) -> String? {
+    /// The text between matching quotes, nil when `s` is not quoted. ASCII words are tested on bytes.
+    private static func unquote(_ s: Substring, ascii: Bool) -> String? {
+        if ascii {
+            let u = s.utf8
+            guard u.count >= 2, let f = u.first, f == UInt8(ascii: "\"") || f == UInt8(ascii: "'"), u.last == f else { return nil }
+            return String(s[u.index(after: u.startIndex)..<u.index(before: u.endIndex)])
+        }
         guard s.count >= 2, let f = s.first, f == "\"" || f == "'", s.last == f else { return nil }
         return String(s.dropFirst().dropLast())
     }

@@ -93,11 +93,20 @@ struct GitLabReading {
 
     mutating func readAll(_ raw: YMapping, header: YMapping?) throws(InputError) {
         if let header { try readSpec(header) }
-        guard case .mapping(var root) = GitLabReader.applyingMergeKeys(.mapping(raw)) else { return }
+        // Merge keys and `!reference` tags are looked for once; without them (most files) their
+        // passes would return the tree unchanged. Only an included file can bring tags the walk
+        // did not see (`extends` copies what is in this file).
+        let marks = GitLabReader.resolvingMarks(.mapping(raw))
+        var root = raw
+        if marks.mergeKey {
+            guard case .mapping(let merged) = GitLabReader.applyingMergeKeys(.mapping(raw)) else { return }
+            root = merged
+        }
+        let includes = root.pair("include") != nil
         var seen = Set<String>()
         root = try resolveIncludes(root, depth: 0, seen: &seen, pathPrefix: "")
         root = try resolveExtends(root)
-        root = try resolveReferences(root)
+        if marks.reference || includes { root = try resolveReferences(root) }
 
         // Globals first: defaults and stages shape every job, wherever they sit in the file.
         var declaredStages: [String]?
