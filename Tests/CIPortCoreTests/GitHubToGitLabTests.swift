@@ -275,6 +275,21 @@ struct GitLabWriterTests {
         #expect(combos == ["os=linux,cc=gcc", "os=linux,cc=clang,cxx=clang++", "os=mac,cc=clang,cxx=clang++", "os=win,cc=cl"])
     }
 
+    /// GitHub's own example ("Expanding or adding matrix configurations"): a row that cannot
+    /// extend an original combination is added, and a later row never extends an added one.
+    @Test func matrixIncludeRowsAddedAfterAnAddedRow() throws {
+        func kv(_ k: String, _ v: String) -> KeyValue { KeyValue(k, v, pos: .synthesized()) }
+        var mx = Matrix(pos: .synthesized())
+        mx.axes = [Matrix.Axis(name: "fruit", values: ["apple", "pear"], pos: .synthesized()),
+                   Matrix.Axis(name: "animal", values: ["cat", "dog"], pos: .synthesized())]
+        mx.include = [[kv("color", "green")], [kv("color", "pink"), kv("animal", "cat")], [kv("fruit", "apple"), kv("shape", "circle")],
+                      [kv("fruit", "banana")], [kv("fruit", "banana"), kv("animal", "cat")]]
+        let combos = GitLabWriterState.expandMatrix(mx).map { $0.map { "\($0.0)=\($0.1)" }.joined(separator: ",") }
+        #expect(combos == ["fruit=apple,animal=cat,color=pink,shape=circle", "fruit=apple,animal=dog,color=green,shape=circle",
+                           "fruit=pear,animal=cat,color=pink", "fruit=pear,animal=dog,color=green",
+                           "fruit=banana", "fruit=banana,animal=cat"])
+    }
+
     @Test func servicesGetAliasesAndVariables() throws {
         let (text, m, ledger) = try convert("""
             on: push

@@ -448,7 +448,9 @@ extension GitLabWriterState {
         let original = combos
         for row in mx.include {
             var matched = false
-            for i in combos.indices {
+            // Only the original combinations are extended: one an earlier row added stays as it
+            // is (GitHub's rule; iterating every combination read `original` past its end).
+            for i in original.indices {
                 // A row extends a combination when none of its values would overwrite an original axis value.
                 let conflicts = row.contains { kv in axisNames.contains(kv.key) && original[i].contains { $0.0 == kv.key && $0.1 != kv.value } }
                 if conflicts { continue }
