@@ -242,7 +242,7 @@ struct RecordCheck: Sendable {
             // facts are all this needs, and a pair with the same facts (most) skips the sets.
             let score = Facts.f1AndMissing(Facts.factList(t), against: Facts.factList(s))
             if score.f1 < minF1 {
-                let missing = score.missing.prefix(3).map(\.description).joined(separator: ", ")
+                let missing = Facts.sortedByDescription(score.missing).prefix(3).map(\.description).joined(separator: ", ")
                 out.problems.append(String(format: "target's facts match the source's at F1 %.2f, under %.2f", score.f1, minF1)
                                     + (missing.isEmpty ? "" : " (missing \(missing)\(score.missing.count > 3 ? ", …" : ""))"))
             }

@@ -262,10 +262,11 @@ public enum Facts {
 
     /// F1 and missing facts of `score(Set(candidate), against: Set(reference))`, for fact lists
     /// (`factList`). Lists that `sameSet` finds alike score F1 1 with nothing missing, as `score`
-    /// does for equal sets (1 also when both are empty), without building either set.
+    /// does for equal sets (1 also when both are empty), without building either set. The missing
+    /// facts come unsorted: `sortedByDescription` puts them in `score`'s order when shown.
     package static func f1AndMissing(_ candidate: [Fact], against reference: [Fact]) -> (f1: Double, missing: [Fact]) {
         if sameSet(candidate, reference) { return (1, []) }
-        let s = score(Set(candidate), against: Set(reference))
+        let s = score(Set(candidate), against: Set(reference), sortLists: false)
         return (s.f1, s.missing)
     }
 
@@ -336,6 +337,12 @@ public enum Facts {
 
     /// Scores `candidate` against `reference`, matching job names by best assignment.
     public static func score(_ candidate: Set<Fact>, against reference: Set<Fact>) -> FactScore {
+        score(candidate, against: reference, sortLists: true)
+    }
+
+    /// `score`, its missing and extra facts sorted by description only when `sortLists` (sorting
+    /// them was half of scoring two real pairs whose facts differ, for a message that shows three).
+    static func score(_ candidate: Set<Fact>, against reference: Set<Fact>, sortLists: Bool) -> FactScore {
         // The same facts (a translation that kept everything): each job's pair with its own name
         // scores 1.5, Jaccard 1 and the same-name bonus, above any other pair (at most 1.4), so
         // the assignment pairs every job with itself and nothing is missing or extra.
@@ -365,8 +372,8 @@ public enum Facts {
         let r = reference.isEmpty ? (renamed.isEmpty ? 1 : 0) : Double(common) / Double(reference.count)
         let f1 = p + r == 0 ? 0 : 2 * p * r / (p + r)
         return FactScore(precision: p, recall: r, f1: f1, matched: common,
-                         missing: sortedByDescription(missing),
-                         extra: sortedByDescription(extra),
+                         missing: sortLists ? sortedByDescription(missing) : missing,
+                         extra: sortLists ? sortedByDescription(extra) : extra,
                          jobMap: map)
     }
 
@@ -405,7 +412,7 @@ public enum Facts {
     }
 
     /// Facts in `Fact.<` order, describing each fact once (not once per comparison).
-    static func sortedByDescription(_ facts: some Sequence<Fact>) -> [Fact] {
+    package static func sortedByDescription(_ facts: some Sequence<Fact>) -> [Fact] {
         facts.map { ($0.description, $0) }.sorted { $0.0 < $1.0 }.map(\.1)
     }
 
