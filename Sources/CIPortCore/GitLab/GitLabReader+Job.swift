@@ -242,24 +242,20 @@ extension GitLabReading {
     mutating func readScript(_ n: YNode, _ path: @autoclosure () -> String, phase: Step.Phase,
                              into steps: inout [Step]) throws(InputError) {
         let before = steps.count
+        /// One line as a step of this phase, recorded at its index among the lines read.
+        func add(_ line: String, _ pos: SourcePos) {
+            var step = Step(.run(line), pos: pos)
+            step.phase = phase
+            record("\(path())[\(steps.count - before)]", pos)
+            steps.append(step)
+        }
         if case .sequence(let q) = n, q.items.allSatisfy({ if case .scalar = $0 { true } else { false } }) {
             steps.reserveCapacity(steps.count + q.items.count)
-            var i = 0
             for item in q.items {
-                guard case .scalar(let s) = item, !s.isNull else { continue }
-                var step = Step(.run(s.value), pos: s.pos)
-                step.phase = phase
-                steps.append(step)
-                record("\(path())[\(i)]", s.pos)
-                i += 1
+                if case .scalar(let s) = item, !s.isNull { add(s.value, s.pos) }
             }
         } else {
-            for (i, (line, pos)) in try readScriptLines(n, path()).enumerated() {
-                var s = Step(.run(line), pos: pos)
-                s.phase = phase
-                steps.append(s)
-                record("\(path())[\(i)]", pos)
-            }
+            for (line, pos) in try readScriptLines(n, path()) { add(line, pos) }
         }
         if steps.count == before { record(path(), n.pos) }
     }
